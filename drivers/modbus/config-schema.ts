@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { durationMs, identifier } from '../../gateway/config/units.ts';
+
+/** A register or bit table of a Modbus device. */
+export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
+
+export const modbusDataType = z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32', 'float64', 'bit', 'bool']);
+
+/** Byte/word order of a multi-register value, named by where bytes A (most significant) to D land. */
+export const byteOrder = z.enum(['ABCD', 'CDAB', 'BADC', 'DCBA']);
+
+/** One point of a device: where it lives, how to decode it, and what it means. */
+export const modbusPointSchema = z.strictObject({
+  name: identifier,
+  table: modbusTable.default('holding'),
+  /** 0-based protocol address (register 40001 is holding address 0). */
+  address: z.number().int().min(0).max(65535),
+  type: modbusDataType.default('uint16'),
+  order: byteOrder.default('ABCD'),
+  /** For type `bit`: which bit of the register (0 = least significant). */
+  bit: z.number().int().min(0).max(15).optional(),
+  scale: z.number().default(1),
+  offset: z.number().default(0),
+  unit: z.string().default(''),
+  /** Raw values that mean "no value" (e.g. 0xFFFF); the point reads as null with quality bad. */
+  sentinels: z.array(z.number()).default([]),
+  /** Plausible range after scaling; outside it the reading is `uncertain`. */
+  min: z.number().optional(),
+  max: z.number().optional(),
+  writable: z.boolean().default(false),
+  /** Read the point back after a write and fail the write if it differs. */
+  verifyWrite: z.boolean().default(false),
+});
+
+export type ModbusPointConfig = z.output<typeof modbusPointSchema>;
+
+const serialLine = {
+  /** Serial port path; prefer /dev/serial/by-id/... names, which survive re-plugging. */
+  port: z.string().min(1),
+  baud: z.number().int().min(300).max(921_600).default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+};
+
+const busCommon = {
+  id: identifier,
+  /** Silence kept between the end of one transaction and the next frame. */
+  interFrameDelay: durationMs.optional(),
+  /** Default per-device reply timeout on this bus. */
+  timeout: durationMs.default(1000),
+};
+
+export const modbusRtuBusSchema = z.strictObject({ type: z.literal('modbus-rtu'), ...busCommon, ...serialLine });
+
+export const modbusTcpBusSchema = z.strictObject({
+  type: z.literal('modbus-tcp'),
+  ...busCommon,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(502),
+});
+
+/** RTU frames carried over a TCP socket by a serial device server. */
+export const modbusRtuOverTcpBusSchema = z.strictObject({
+  type: z.literal('modbus-rtu-over-tcp'),
+  ...busCommon,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+
+export const modbusBusSchemas = [modbusRtuBusSchema, modbusTcpBusSchema, modbusRtuOverTcpBusSchema] as const;
+
+export const modbusDeviceSchema = z.strictObject({
+  id: identifier,
+  driver: z.literal('modbus'),
+  bus: identifier,
+  /** Unit id (slave address) 1-247. */
+  unit: z.number().int().min(1).max(247),
+  /** A profile in drivers/profiles/ (file name without extension) or a path to a profile file. */
+  profile: z.string().min(1),
+  kind: z.string().min(1).optional(),
+  interval: durationMs.default(10_000),
+  timeout: durationMs.optional(),
+  retries: z.number().int().min(0).max(5).default(1),
+  maxRegistersPerRead: z.number().int().min(1).max(125).optional(),
+  /** Largest run of unmapped registers a coalesced read may span; 0 for devices that refuse gaps. */
+  maxGap: z.number().int().min(0).max(124).optional(),
+  /** Points that replace (same name) or extend the profile's points. */
+  points: z.array(modbusPointSchema).default([]),
+  /** Extra processing settings of the device's family (see gateway/families). */
+  family: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;
+export type ModbusBusConfig = z.output<(typeof modbusBusSchemas)[number]>;

@@ -1,0 +1,78 @@
+import type { Logger } from '../gateway/log.ts';
+import type { NewReading, PointValue, ReadingKind } from '../gateway/reading.ts';
+import type { GatewayConfig } from '../gateway/config/schema.ts';
+
+/**
+ * What a driver family gets from the gateway: one small context, no globals. A driver never
+ * touches the outbox, MQTT or Node-RED directly; it hands readings to `emit` and the gateway
+ * commits them to the outbox before anything else happens to them.
+ */
+export interface DriverContext {
+  config: GatewayConfig;
+  /** The config file's folder; relative profile paths are resolved against it. */
+  configDir: string;
+  /** The gateway's data folder (state that must survive a restart). */
+  dataDir: string;
+  log: Logger;
+  /** Hand a reading to the gateway (it is processed, given a `seq` and committed to the outbox). */
+  emit(reading: NewReading): void;
+}
+
+/** A long-running part of the field side (a bus scheduler, a serial reader, a probe loop). */
+export interface FieldService {
+  readonly name: string;
+  /** Starts the service; resolves once it runs. Failures later are counted and reported, never thrown. */
+  start(signal: AbortSignal): Promise<void>;
+  /** Stops the service, finishing a transaction in progress. */
+  stop(): Promise<void>;
+}
+
+export interface WriteRequest {
+  point: string;
+  value: number | boolean;
+}
+
+export interface WriteResult {
+  device: string;
+  point: string;
+  value: PointValue;
+  /** Whether the value was read back and matched (only when the profile asks for verification). */
+  verified: boolean;
+  durationMs: number;
+}
+
+/** Counters for one device, on the health topic and in `citygw buffer`/`read`. */
+export interface DeviceStats {
+  device: string;
+  state: 'online' | 'offline' | 'unknown';
+  polls: number;
+  ok: number;
+  errors: Record<string, number>;
+  lastOkTsMs: number | null;
+  lastError: string | null;
+  [extra: string]: unknown;
+}
+
+/** A configured device as the gateway sees it. */
+export interface FieldDevice {
+  readonly id: string;
+  readonly kind: ReadingKind;
+  /** Takes one reading now (for `citygw read` and tests); does not emit it. */
+  readOnce(signal?: AbortSignal): Promise<NewReading>;
+  /** Writes one point (coil, register) through the device's bus scheduler. */
+  write?(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult>;
+  stats(): DeviceStats;
+}
+
+/** What a driver family builds from the config: its services and its devices. */
+export interface FieldSetup {
+  services: FieldService[];
+  devices: FieldDevice[];
+}
+
+/** One family of drivers (Modbus, serial sensors, CCTV). Registered in drivers/registry.ts. */
+export interface DriverFamily {
+  readonly name: string;
+  /** Builds services and devices for the config entries this family handles (may be none). */
+  create(ctx: DriverContext): FieldSetup;
+}

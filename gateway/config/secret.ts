@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * A secret from the config. Its value is only reachable through `reveal()`; printing, logging or
+ * serialising it shows `[redacted]`, so a secret cannot leak through a log line or a payload.
+ */
+export class Secret {
+  readonly #value: string;
+  readonly source: string;
+
+  constructor(value: string, source: string) {
+    this.#value = value;
+    this.source = source;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toJSON(): string {
+    return '[redacted]';
+  }
+
+  toString(): string {
+    return '[redacted]';
+  }
+
+  [inspect.custom](): string {
+    return `Secret(${this.source})`;
+  }
+}
+
+/**
+ * A secret in YAML: `{env: NAME}` (an environment variable), `{file: /path}` (a file's first line,
+ * e.g. a systemd credential), or a literal string (allowed, but keep the file private).
+ */
+export const secret = z
+  .union([z.string().min(1), z.strictObject({ env: z.string().min(1) }), z.strictObject({ file: z.string().min(1) })])
+  .transform((value, ctx) => {
+    if (typeof value === 'string') return new Secret(value, 'inline');
+    if ('env' in value) {
+      const found = process.env[value.env];
+      if (found === undefined || found === '') {
+        ctx.addIssue({ code: 'custom', message: `environment variable ${value.env} is not set` });
+        return z.NEVER;
+      }
+      return new Secret(found, `env ${value.env}`);
+    }
+    try {
+      const text = readFileSync(value.file, 'utf8').split(/\r?\n/)[0] ?? '';
+      if (text === '') {
+        ctx.addIssue({ code: 'custom', message: `secret file ${value.file} is empty` });
+        return z.NEVER;
+      }
+      return new Secret(text, `file ${value.file}`);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read secret file ${value.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` });
+      return z.NEVER;
+    }
+  });

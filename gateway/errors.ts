@@ -1,0 +1,81 @@
+/**
+ * The one error type of the gateway. Codes are grouped by range (like zwave-js): a code says what
+ * went wrong, `context` says where, and `isRecoverable` tells retry loops what is worth retrying.
+ */
+export const ErrorCodes = {
+  // 1xx configuration and command line
+  ConfigInvalid: 100,
+  ConfigNotFound: 101,
+  SecretUnavailable: 102,
+  UsageError: 103,
+  // 2xx field transports and devices
+  PortNotFound: 200,
+  PortBusy: 201,
+  PortPermission: 202,
+  TransportClosed: 203,
+  Timeout: 210,
+  CrcMismatch: 211,
+  ModbusException: 212,
+  FrameInvalid: 213,
+  DeviceOffline: 214,
+  WriteVerifyFailed: 215,
+  ProfileInvalid: 220,
+  // 3xx outbox and storage
+  StorageCorrupt: 300,
+  StorageFull: 301,
+  StorageClosed: 302,
+  // 4xx uplink
+  UplinkNotConnected: 400,
+  UplinkRejected: 401,
+  // 5xx flows and services
+  FlowsFailed: 500,
+  ServiceFailed: 501,
+  Aborted: 502,
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
+
+const recoverable = new Set<ErrorCode>([
+  ErrorCodes.TransportClosed,
+  ErrorCodes.Timeout,
+  ErrorCodes.CrcMismatch,
+  ErrorCodes.FrameInvalid,
+  ErrorCodes.DeviceOffline,
+  ErrorCodes.PortBusy,
+  ErrorCodes.PortNotFound,
+  ErrorCodes.UplinkNotConnected,
+]);
+
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly code: ErrorCode;
+  readonly context: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { context?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.context = options.context;
+  }
+
+  /** The code's symbolic name, e.g. `Timeout`, for logs and reading reasons. */
+  get codeName(): string {
+    return codeNames.get(this.code) ?? String(this.code);
+  }
+}
+
+/** Whether retrying the same operation later can succeed (a timeout can; a bad config cannot). */
+export function isRecoverable(error: unknown): boolean {
+  return error instanceof GatewayError && recoverable.has(error.code);
+}
+
+export function isGatewayError(error: unknown, code?: ErrorCode): error is GatewayError {
+  return error instanceof GatewayError && (code === undefined || error.code === code);
+}
+
+/** Turns anything thrown into an Error without casts. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { durationMs, identifier } from '../config/units.ts';
+import { secret } from '../config/secret.ts';
+
+const brokerUrl = z
+  .string()
+  .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'expected a broker URL such as mqtt://127.0.0.1:1883 or mqtts://broker.example:8883');
+
+/** `uplink`: where readings go. Absent: readings stay in the outbox (or, in the demo, an embedded broker). */
+export const uplinkSchema = z.strictObject({
+  /** One URL, or several tried in turn on reconnect. */
+  url: z.union([brokerUrl, z.array(brokerUrl).min(1)]),
+  clientId: z.string().min(1).max(128).optional(),
+  username: z.string().min(1).optional(),
+  password: secret.optional(),
+  tls: z
+    .strictObject({
+      /** CA bundle file that signs the broker's certificate; without it the system CAs are used. */
+      ca: z.string().min(1).optional(),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+      keyPassphrase: secret.optional(),
+      /** Server name to verify when it differs from the URL's host. */
+      servername: z.string().min(1).optional(),
+    })
+    .optional(),
+  topicPrefix: identifier.default('citygw'),
+  format: z.enum(['json']).default('json'),
+  keepalive: durationMs.default(30_000),
+  connectTimeout: durationMs.default(10_000),
+  /** First reconnect delay; doubles up to `reconnectMax` while the broker stays away. */
+  reconnectMin: durationMs.default(1_000),
+  reconnectMax: durationMs.default(60_000),
+  /** How often the health counters are published. */
+  healthInterval: durationMs.default(60_000),
+});
+
+export type UplinkConfig = z.output<typeof uplinkSchema>;

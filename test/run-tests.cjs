@@ -1,0 +1,42 @@
+'use strict';
+// `npm test`: sets up what the tests need (pinned Node, dependencies, the Debian packages of the
+// real peers when run as root), type-checks, runs every vitest suite, and ends with one plain line
+// `N passed, N failed` that any CI can read.
+const fs = require('fs');
+const path = require('path');
+const launch = require('../deploy/runtime/launch.cjs');
+
+const ROOT = launch.ROOT;
+const runtime = launch.setup();
+const env = launch.runtimeEnv(runtime);
+
+const sys = launch.run('bash', [path.join(ROOT, 'test', 'setup', 'system-packages.sh')], { env: env });
+if (sys !== 0) launch.fail('the test peers are missing (see the line above); nothing was run.');
+
+launch.say('type-checking (tsc --noEmit) ...');
+const tsc = launch.run(runtime.nodeBin, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.json')], { cwd: ROOT, env: env });
+
+const resultFile = path.join(ROOT, 'node_modules', '.vitest-results.json');
+try { fs.unlinkSync(resultFile); } catch (e) { /* first run */ }
+const vitestArgs = [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', '--outputFile.json=' + resultFile].concat(process.argv.slice(2));
+const status = launch.run(runtime.nodeBin, vitestArgs, { cwd: ROOT, env: env });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const results = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+  passed = results.numPassedTests;
+  failed = results.numFailedTests + (results.numRuntimeErrorTestSuites || 0) + results.testResults.filter(function (f) { return f.status === 'failed' && f.assertionResults.length === 0; }).length;
+  skipped = (results.numPendingTests || 0) + (results.numTodoTests || 0);
+} catch (e) {
+  failed = Math.max(failed, 1);
+  launch.say('vitest wrote no results: ' + e.message);
+}
+if (tsc !== 0) {
+  failed += 1;
+  launch.say('type-check failed (counted as one failure)');
+}
+if (status !== 0 && failed === 0) failed = 1;
+process.stdout.write(passed + ' passed, ' + failed + ' failed' + (skipped ? ', ' + skipped + ' skipped' : '') + '\n');
+process.exit(failed === 0 ? 0 : 1);
