@@ -1,14 +1,6 @@
 import type { DriverContext, DriverFamily, FieldDevice, FieldService } from './types.ts';
 
-/**
- * The driver families the gateway knows. Adding a family is one import and one entry here; adding
- * a device of a known family is data (a profile file and a config entry), never code.
- */
-const families: DriverFamily[] = [];
-
-export function registerFamily(family: DriverFamily): void {
-  if (!families.some((f) => f.name === family.name)) families.push(family);
-}
+import { driverFamilies } from './index.ts';
 
 export interface FieldSide {
   services: FieldService[];
@@ -16,7 +8,7 @@ export interface FieldSide {
 }
 
 /** Builds every family's services and devices for a config. */
-export function createFieldSide(ctx: DriverContext, use: DriverFamily[] = families): FieldSide {
+export function createFieldSide(ctx: DriverContext, use: DriverFamily[] = driverFamilies): FieldSide {
   const services: FieldService[] = [];
   const devices = new Map<string, FieldDevice>();
   for (const family of use) {

@@ -1,6 +1,7 @@
 import type { Logger } from '../gateway/log.ts';
 import type { NewReading, PointValue, ReadingKind } from '../gateway/reading.ts';
 import type { GatewayConfig } from '../gateway/config/schema.ts';
+import type { AlertSink } from '../gateway/alert.ts';
 
 /**
  * What a driver family gets from the gateway: one small context, no globals. A driver never
@@ -16,6 +17,8 @@ export interface DriverContext {
   log: Logger;
   /** Hand a reading to the gateway (it is processed, given a `seq` and committed to the outbox). */
   emit(reading: NewReading): void;
+  /** Raise or clear an alert (committed to the outbox's alert lane). */
+  alert: AlertSink;
 }
 
 /** A long-running part of the field side (a bus scheduler, a serial reader, a probe loop). */
