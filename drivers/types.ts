@@ -1,5 +1,5 @@
 import type { Logger } from '../gateway/log.ts';
-import type { NewReading, PointValue, ReadingKind } from '../gateway/reading.ts';
+import type { NewReading, PointValue, Reading, ReadingKind } from '../gateway/reading.ts';
 import type { GatewayConfig } from '../gateway/config/schema.ts';
 import type { AlertSink } from '../gateway/alert.ts';
 
@@ -19,6 +19,8 @@ export interface DriverContext {
   emit(reading: NewReading): void;
   /** Raise or clear an alert (committed to the outbox's alert lane). */
   alert: AlertSink;
+  /** The newest committed reading of a device (e.g. a camera cabinet's contact inputs), if any. */
+  latestReading(deviceId: string): Reading | undefined;
 }
 
 /** A long-running part of the field side (a bus scheduler, a serial reader, a probe loop). */

@@ -1,0 +1,86 @@
+import type { AlertInput, AlertPayload } from '../alert.ts';
+import type { NewReading, Reading } from '../reading.ts';
+
+/**
+ * Send lanes, highest priority first. Readings are stored once; whether a stored reading goes out
+ * `live` (one per message on `devices/{id}/readings`) or as `history` (batched on
+ * `devices/{id}/history`) is decided when it is sent: what accumulated before the current
+ * connection came up is backlog.
+ */
+export const sendLanes = ['alert', 'health', 'live', 'history'] as const;
+export type SendLane = (typeof sendLanes)[number];
+
+/** A message ready to publish. `ids` are the outbox rows it carries; ack them on PUBACK. */
+export interface OutgoingMessage {
+  ids: number[];
+  lane: SendLane;
+  /** Topic below `{prefix}/{gatewayId}/`, e.g. `devices/canal-level/readings`. */
+  topic: string;
+  payload: string;
+  /** Readings carried (1 for live, the batch size for history, 0 for alert/health). */
+  readingCount: number;
+}
+
+export interface NextBatchOptions {
+  /** Readings stored before this time are backlog (history lane); newer ones are live. */
+  liveSinceMs: number;
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/** Loss accounting per lane and stream, for the health topic and `citygw buffer`. */
+export interface StreamCounters {
+  produced: number;
+  stored: number;
+  sent: number;
+  acknowledged: number;
+  evicted: number;
+  expired: number;
+  rejected: number;
+  depth: number;
+  oldestTsMs: number | null;
+}
+
+export interface OutboxStats {
+  path: string;
+  bytesOnDisk: number;
+  /** Per lane (`alert`, `health`, `reading`) and per stream (a device id, `alerts`, `health`). */
+  lanes: Record<string, StreamCounters>;
+  streams: Record<string, StreamCounters>;
+  /** What happened at open: `ok`, or a corrupt file that was moved aside. */
+  openState: { state: 'ok' | 'recovered'; movedTo?: string; reason?: string };
+}
+
+/** Called after rows are durably committed (group commit), in commit order. */
+export interface OutboxListener {
+  readingsCommitted?(readings: Reading[]): void;
+  alertsCommitted?(alerts: AlertPayload[]): void;
+}
+
+/**
+ * The store-and-forward outbox: the single source of truth for "what has not been confirmed
+ * upstream". Rows leave it only by `ack` (the broker's PUBACK) or by a declared retention policy,
+ * and both are counted. Implementations: SqliteOutbox. Every implementation passes
+ * test/contract/outbox.contract.ts.
+ */
+export interface Outbox {
+  open(): void;
+  /** Gives the reading its per-device `seq` and queues it for the next group commit. */
+  appendReading(reading: NewReading): Reading;
+  appendAlert(alert: AlertInput): AlertPayload;
+  /** A health or status snapshot (only the newest few are kept). */
+  appendHealth(payload: object): void;
+  /** Commits everything queued now (called on shutdown and by the commit timer). */
+  flush(): void;
+  /** The next messages to send, highest lane first, excluding rows already in flight. */
+  nextBatch(options: NextBatchOptions): OutgoingMessage[];
+  /** The broker acknowledged these rows: they leave the outbox. */
+  ack(ids: number[]): void;
+  /** These rows were in flight when the link dropped: send them again. */
+  release(ids: number[]): void;
+  /** Rows waiting (not acknowledged), including in-flight ones. */
+  depth(): number;
+  stats(): OutboxStats;
+  addListener(listener: OutboxListener): () => void;
+  close(): void;
+}
