@@ -6,9 +6,13 @@ export interface DrainAllowance {
   maxBytes: number;
 }
 
+/** Seconds of budget a bucket holds. */
+const burstS = 0.25;
+
 /**
  * The drain budget of a metered link: token buckets for messages per second and bytes per second
- * (each holding at most one second's worth, so a pause does not turn into a burst), and a cap on
+ * (each holding at most a quarter of a second's worth, so a pause does not turn into a burst that
+ * a broker or a cellular modem has to absorb), and a cap on
  * QoS 1 messages in flight. The uplink asks `allowance()` before `nextBatch`, reports what it
  * published with `spend()`, and waits `waitMs()` when the allowance is empty. History batching
  * is what makes a backlog cheap: 500 readings in one message cost one message of the budget.
@@ -20,13 +24,18 @@ export class DrainBudget {
   private messageTokens: number;
   private byteTokens: number;
   private refilledAtMs: number;
+  /** Bucket sizes. */
+  private readonly messageBurst: number;
+  private readonly byteBurst: number;
 
   constructor(drain: BufferConfig['drain'], nowMs: number = Date.now()) {
     this.messagesPerSecond = drain.messagesPerSecond;
     this.bytesPerSecond = drain.bytesPerSecond;
     this.inflightMax = drain.inflight;
-    this.messageTokens = drain.messagesPerSecond;
-    this.byteTokens = drain.bytesPerSecond;
+    this.messageBurst = Math.max(1, drain.messagesPerSecond * burstS);
+    this.byteBurst = Math.max(1, drain.bytesPerSecond * burstS);
+    this.messageTokens = this.messageBurst;
+    this.byteTokens = this.byteBurst;
     this.refilledAtMs = nowMs;
   }
 
@@ -56,7 +65,7 @@ export class DrainBudget {
   private refill(nowMs: number): void {
     const elapsedS = Math.max(0, nowMs - this.refilledAtMs) / 1000;
     this.refilledAtMs = nowMs;
-    this.messageTokens = Math.min(this.messagesPerSecond, this.messageTokens + elapsedS * this.messagesPerSecond);
-    this.byteTokens = Math.min(this.bytesPerSecond, this.byteTokens + elapsedS * this.bytesPerSecond);
+    this.messageTokens = Math.min(this.messageBurst, this.messageTokens + elapsedS * this.messagesPerSecond);
+    this.byteTokens = Math.min(this.byteBurst, this.byteTokens + elapsedS * this.bytesPerSecond);
   }
 }

@@ -18,6 +18,11 @@ export interface RunningMosquitto {
 export interface MosquittoOptions {
   /** A fixed port, e.g. to restart a broker where clients expect it; a free one by default. */
   port?: number;
+  /**
+   * Keep sessions and queued messages in this folder across a stop and start (a persistent
+   * subscriber then misses nothing during a broker outage). Not removed by stop().
+   */
+  persistenceDir?: string;
   /** Extra mosquitto.conf lines. */
   extraConfig?: string[];
   /** How long to wait for the broker to accept connections. */
@@ -72,7 +77,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Ru
 async function startOn(port: number, options: MosquittoOptions): Promise<RunningMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'citygw-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', ...(options.extraConfig ?? [])];
+  const persistence = options.persistenceDir ? ['persistence true', `persistence_location ${options.persistenceDir}/`] : ['persistence false'];
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', ...(options.extraConfig ?? [])];
   writeFileSync(conf, lines.join('\n') + '\n');
   const child: ChildProcess = spawn(mosquittoBin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';

@@ -58,10 +58,13 @@ export interface Received {
   payload: string;
 }
 
-/** Subscribes to `citygw/{gatewayId}/#` at QoS 1 and records every message. */
-export async function recordAll(url: string, gatewayId: string): Promise<{ client: MqttClient; received: Received[] }> {
+/**
+ * Subscribes to `citygw/{gatewayId}/#` at QoS 1 and records every message. `persistent` uses a
+ * broker-side session (clean: false), so messages published while it reconnects are queued.
+ */
+export async function recordAll(url: string, gatewayId: string, persistent = false): Promise<{ client: MqttClient; received: Received[] }> {
   const received: Received[] = [];
-  const client = mqtt.connect(url, { clientId: `recorder-${process.pid}-${Date.now()}`, clean: true, reconnectPeriod: 100 });
+  const client = mqtt.connect(url, { clientId: `recorder-${process.pid}-${gatewayId}`, clean: !persistent, reconnectPeriod: 100 });
   client.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('recorder could not connect')), 10_000);
