@@ -197,8 +197,9 @@ export class SqliteOutbox implements Outbox {
     this.takeStoredMessages(db, budget, out);
     const boundary = this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
     this.liveCursor = Math.max(this.liveCursor, boundary - 1);
-    this.liveCursor = this.takeReadings(this.liveCursor, this.nextId, budget, out, (rows) => buildLive(rows, budget));
-    this.historyCursor = this.takeReadings(this.historyCursor, boundary, budget, out, (rows) => buildHistory(rows, budget, this.config.drain.historyBatch));
+    this.liveCursor = this.takeReadings(this.liveCursor, this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
+    const batchSize = this.config.drain.historyBatch;
+    this.historyCursor = this.takeReadings(this.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
       const stream = table === 'readings' ? message.topic.split('/')[1]! : message.lane === 'alert' ? alertStream : healthStream;
@@ -284,22 +285,31 @@ export class SqliteOutbox implements Outbox {
   private insertReadings(db: Database, readings: Reading[], accepted: number): void {
     if (readings.length === 0) return;
     const insert = db.prepare('INSERT INTO readings (id, shape, seq, ts, q, v, r) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const seqs = new Map<string, number>();
-    for (const [i, reading] of readings.entries()) {
+    const perDevice = new Map<string, { seq: number; stored: number; rejected: number }>();
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i]!;
+      let tally = perDevice.get(reading.device);
+      if (!tally) {
+        tally = { seq: 0, stored: 0, rejected: 0 };
+        perDevice.set(reading.device, tally);
+      }
+      tally.seq = reading.seq;
       if (i >= accepted) {
-        seqs.set(reading.device, reading.seq);
-        this.counters.add(reading.device, 'rejected');
+        tally.rejected++;
         continue;
       }
       const shape = this.shapes.shapeOf(reading);
       const row = encodeReading(reading, shape);
       insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
-      seqs.set(reading.device, reading.seq);
-      this.counters.add(reading.device, 'stored');
-      this.addDepth(reading.device, 1);
+      tally.stored++;
     }
     const upsert = db.prepare('INSERT INTO devices (name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq');
-    for (const [device, seq] of seqs) upsert.run(device, seq);
+    for (const [device, tally] of perDevice) {
+      upsert.run(device, tally.seq);
+      this.counters.add(device, 'stored', tally.stored);
+      this.counters.add(device, 'rejected', tally.rejected);
+      this.addDepth(device, tally.stored);
+    }
   }
 
   private insertMessages(db: Database, messages: PendingMessage[], alerts: AlertPayload[]): void {
@@ -362,12 +372,14 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * Hands out readings with `cursor < id < endId` through `build`, skipping rows in flight or
+   * Hands out readings with `cursor < id < endId` through `build` (`perMessage` readings per
+   * message), skipping rows in flight or
    * acknowledged. Returns the new cursor: the last row that went out (or was skipped before it).
    */
-  private takeReadings(cursor: number, endId: number, budget: Budget, out: OutgoingMessage[], build: (rows: IdReading[]) => { messages: OutgoingMessage[]; used: number }): number {
-    const chunk = Math.min(10_000, Math.max(256, budget.messages * this.config.drain.historyBatch));
+  private takeReadings(cursor: number, endId: number, perMessage: number, budget: Budget, out: OutgoingMessage[], build: (rows: IdReading[]) => { messages: OutgoingMessage[]; used: number }): number {
     while (budget.messages > 0 && cursor < endId - 1) {
+      // Read about what the budget can carry: decoding rows that will not go out is wasted work.
+      const chunk = Math.min(20_000, Math.max(16, budget.messages * perMessage));
       const rows = this.selectReadings!.all(cursor, endId, chunk);
       if (rows.length === 0) return cursor;
       const usable: IdReading[] = [];

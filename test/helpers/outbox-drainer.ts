@@ -16,7 +16,7 @@ export class OutboxDrainer {
   private generation = 0;
   private liveSinceMs = 0;
   private connected = false;
-  private scheduled: NodeJS.Timeout | undefined;
+  private scheduled: { cancel: () => void } | undefined;
   private readonly inflightIds = new Set<number>();
   /** Messages and readings acknowledged by the broker, for benchmarks. */
   acknowledgedMessages = 0;
@@ -52,7 +52,7 @@ export class OutboxDrainer {
   }
 
   stop(): void {
-    clearTimeout(this.scheduled);
+    this.scheduled?.cancel();
     this.scheduled = undefined;
     this.connected = false;
   }
@@ -64,10 +64,17 @@ export class OutboxDrainer {
 
   kick(delayMs: number): void {
     if (this.scheduled || !this.connected) return;
-    this.scheduled = setTimeout(() => {
+    const run = (): void => {
       this.scheduled = undefined;
       this.pump();
-    }, delayMs);
+    };
+    if (delayMs > 0) {
+      const timer = setTimeout(run, delayMs);
+      this.scheduled = { cancel: () => clearTimeout(timer) };
+    } else {
+      const immediate = setImmediate(run);
+      this.scheduled = { cancel: () => clearImmediate(immediate) };
+    }
   }
 
   private pump(): void {
