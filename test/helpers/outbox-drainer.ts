@@ -22,6 +22,8 @@ export class OutboxDrainer {
   acknowledgedMessages = 0;
   acknowledgedReadings = 0;
   onIdle: (() => void) | undefined;
+  /** Count rows committed since this time as live instead of since the connection came up. */
+  liveSinceOverrideMs: number | undefined;
 
   constructor(outbox: Outbox, client: MqttClient, prefix: string, drain: BufferConfig['drain']) {
     this.outbox = outbox;
@@ -33,7 +35,7 @@ export class OutboxDrainer {
   start(): void {
     this.client.on('connect', () => {
       this.connected = true;
-      this.liveSinceMs = Date.now();
+      this.liveSinceMs = this.liveSinceOverrideMs ?? Date.now();
       this.kick(0);
     });
     this.client.on('close', () => {
@@ -46,7 +48,7 @@ export class OutboxDrainer {
     });
     if (this.client.connected) {
       this.connected = true;
-      this.liveSinceMs = Date.now();
+      this.liveSinceMs = this.liveSinceOverrideMs ?? Date.now();
       this.kick(0);
     }
   }
