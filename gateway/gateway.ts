@@ -85,9 +85,8 @@ export class Gateway {
     this.#log.info({ gateway: config.gateway.id, version: gatewayVersion, dataDir: loaded.dataDir, devices: config.devices.length }, 'starting gateway');
 
     // 1. The outbox first: nothing may be produced before there is somewhere durable to put it.
-    const outboxPath = inDataDir(loaded, config.buffer.path);
-    mkdirSync(dirname(outboxPath), { recursive: true });
-    const outbox = new SqliteOutbox({ path: outboxPath, buffer: config.buffer, log: child(log, 'outbox') });
+    mkdirSync(dirname(inDataDir(loaded, config.buffer.path)), { recursive: true });
+    const outbox = new SqliteOutbox({ config: config.buffer, dataDir: loaded.dataDir, log: child(log, 'outbox') });
     outbox.open();
     this.#outbox = outbox;
     outbox.addListener({
