@@ -64,6 +64,7 @@ export class MqttUplink {
   #backoffMs: number;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #stopping = false;
+  #failedAttempts = 0;
   #drainDone: Promise<void> | null = null;
   #counters = { connects: 0, disconnects: 0, published: zeroLanes(), acknowledged: zeroLanes(), publishErrors: 0, lastError: null as string | null };
 
@@ -112,7 +113,8 @@ export class MqttUplink {
     const url = urls[this.#urlIndex % urls.length]!;
     const generation = ++this.#generation;
     this.#state = 'connecting';
-    this.#log.info({ broker: safeUrl(url) }, 'connecting to broker');
+    // While the link is down for hours, one line per attempt would flood the journal.
+    this.#log[this.#failedAttempts === 0 ? 'info' : 'debug']({ broker: safeUrl(url) }, 'connecting to broker');
     const client = connect(url, connectOptions(this.#deps.config, this.#deps.clientId, { topic: this.#deps.topics.status, payload: this.statusPayload('offline') }));
     this.#client = client;
     client.on('connect', () => {
@@ -120,6 +122,7 @@ export class MqttUplink {
       this.#state = 'online';
       this.#connectedSinceMs = Date.now();
       this.#backoffMs = this.#deps.config.reconnectMin;
+      this.#failedAttempts = 0;
       this.#counters.connects += 1;
       this.#log.info({ broker: safeUrl(url) }, 'connected to broker');
       client.publish(this.#deps.topics.status, this.statusPayload('online'), { qos: 1, retain: true }, (error) => {
@@ -130,7 +133,7 @@ export class MqttUplink {
     client.on('error', (error) => {
       if (generation !== this.#generation) return;
       this.#counters.lastError = toError(error).message;
-      this.#log.warn({ err: this.#counters.lastError, broker: safeUrl(url) }, 'broker connection error');
+      this.#log[this.#failedAttempts === 0 ? 'warn' : 'debug']({ err: this.#counters.lastError, broker: safeUrl(url) }, 'broker connection error');
     });
     client.on('close', () => {
       if (generation !== this.#generation) return;
@@ -150,6 +153,7 @@ export class MqttUplink {
     if (this.#stopping) return;
     const urls = brokerUrls(this.#deps.config);
     this.#urlIndex = (this.#urlIndex + 1) % urls.length;
+    if (!wasOnline) this.#failedAttempts += 1;
     const delayMs = this.#backoffMs;
     this.#backoffMs = Math.min(this.#deps.config.reconnectMax, this.#backoffMs * 2);
     if (wasOnline) this.#log.warn({ retryInMs: delayMs }, 'broker connection lost; readings stay in the outbox');
