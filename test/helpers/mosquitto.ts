@@ -31,11 +31,11 @@ function portOpen(port: number): Promise<boolean> {
  * A real Mosquitto (Debian package) on a loopback port, with its own config in a temp folder:
  * anonymous, no persistence, so a restart starts empty like a broker that lost its state.
  */
-export async function startMosquitto(options: { port?: number } = {}): Promise<MosquittoBroker> {
+export async function startMosquitto(options: { port?: number; listenerLines?: string[] } = {}): Promise<MosquittoBroker> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'citygw-mosquitto-'));
   const configFile = join(dir, 'mosquitto.conf');
-  writeFileSync(configFile, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_dest none', ''].join('\n'));
+  writeFileSync(configFile, [`listener ${port} 127.0.0.1`, ...(options.listenerLines ?? []), 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_dest none', ''].join('\n'));
   let child: ChildProcess | null = null;
 
   const start = async () => {

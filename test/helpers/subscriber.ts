@@ -1,4 +1,4 @@
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 
 export interface ReceivedMessage {
   topic: string;
@@ -17,8 +17,8 @@ export interface Subscriber {
  * An upstream consumer: subscribes (QoS 1, persistent session so nothing published while it was
  * connected is missed) and keeps every message, parsed.
  */
-export async function subscribe(url: string, filter: string): Promise<Subscriber> {
-  const client = connect(url, { clientId: `test-sub-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 200, clean: false });
+export async function subscribe(url: string, filter: string, options: IClientOptions = {}): Promise<Subscriber> {
+  const client = connect(url, { clientId: `test-sub-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, reconnectPeriod: 200, clean: false, ...options });
   const messages: ReceivedMessage[] = [];
   client.on('message', (topic, payload, packet) => {
     const raw = payload.toString();
