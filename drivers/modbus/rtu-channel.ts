@@ -143,7 +143,7 @@ export class RtuChannel implements ModbusChannel {
       }
       const unit = frame[0]!;
       const fc = frame[1]!;
-      if (unit !== pending.unit || (fc & 0x7f) !== pending.request.fc) {
+      if (unit !== pending.unit || (fc & 0x7f) !== pending.request.fc || !this.fitsRequest(frame, pending.request)) {
         this.counters.strayFrames++;
         this.log.debug({ unit, fc, expectedUnit: pending.unit, expectedFc: pending.request.fc }, 'dropped a frame that does not answer the request in progress');
         this.rx = this.rx.subarray(total);
@@ -157,6 +157,16 @@ export class RtuChannel implements ModbusChannel {
       }
       return;
     }
+  }
+
+  /** A read reply must carry the byte count asked for; one that does not answers another request. */
+  private fitsRequest(frame: Buffer, request: ModbusRequest): boolean {
+    const fc = frame[1]!;
+    if (fc & 0x80) return true;
+    if (request.fc === 3 || request.fc === 4) return frame[2] === 2 * request.count;
+    if (request.fc === 1 || request.fc === 2) return frame[2] === Math.ceil(request.count / 8);
+    if (request.fc === 5 || request.fc === 6 || request.fc === 15 || request.fc === 16) return frame.readUInt16BE(2) === request.address;
+    return true;
   }
 
   private skip(bytes: number): void {
