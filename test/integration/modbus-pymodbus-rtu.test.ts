@@ -85,10 +85,10 @@ describe('Modbus RTU against pymodbus over a serial line', () => {
   it('does not take a late reply after a timeout as the answer to the next request', async () => {
     const scheduler = h.services[0] as BusScheduler;
     const strayBefore = scheduler.stats().strayFrames;
-    // unit 2 answers after 600 ms (its timeout is 400 ms, no retries); unit 1 answers after 400 ms,
+    // unit 2 answers after 600 ms (its timeout is 400 ms, no retries); unit 1 answers after 300 ms,
     // so unit 2's late reply arrives while the gateway waits for unit 1.
     await peer.delay(2, 0.6);
-    await peer.delay(1, 0.4);
+    await peer.delay(1, 0.3);
     try {
       const second = h.devices.get('second')!.readOnce();
       const enc = h.devices.get('enc')!.readOnce();
