@@ -60,9 +60,7 @@ describe('reply PDUs', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(GatewayError);
-    expect((caught as GatewayError).code).toBe(ErrorCodes.ModbusException);
-    expect((caught as GatewayError).context?.exceptionCode).toBe(2);
-    expect((caught as GatewayError).message).toBe('exception 2 (illegal data address)');
+    expect(caught).toMatchObject({ code: ErrorCodes.ModbusException, context: { exceptionCode: 2 }, message: 'exception 2 (illegal data address)' });
   });
 
   it('rejects a reply whose byte count does not fit the request', () => {
