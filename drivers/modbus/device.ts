@@ -169,7 +169,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
       const startMs = performance.now();
       const options = { timeoutMs: this.settings.timeoutMs, retries: this.settings.retries };
       await tx.request(this.unit, writeRequest, options);
-      let value: PointValue = typeof request.value === 'boolean' ? request.value : request.value;
+      let value: PointValue = request.value;
       let verified = false;
       if (point.verifyWrite) {
         const [block] = coalesce([point], { maxRegistersPerRead: 125, maxGap: 0 });

@@ -1,12 +1,12 @@
 import { child } from '../../gateway/log.ts';
 import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
-import type { DriverContext, DriverFamily, FieldDevice, FieldSetup } from '../types.ts';
+import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup } from '../types.ts';
 import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
 import { channelForBus } from './bus.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
 import { loadProfile, mergePoints, profilePath } from './profile.ts';
-import { BusScheduler } from './scheduler.ts';
+import { BusScheduler, type BusStats } from './scheduler.ts';
 
 function isModbusBus(bus: { type: string }): bus is ModbusBusConfig {
   return bus.type.startsWith('modbus-');
@@ -60,3 +60,8 @@ export const modbusFamily: DriverFamily = {
     return { services: [...schedulers.values()].map((e) => e.scheduler), devices };
   },
 };
+
+/** Counters of every Modbus bus among `services` (for the health topic and `citygw buffer`). */
+export function modbusBusStats(services: readonly FieldService[]): BusStats[] {
+  return services.filter((s): s is BusScheduler => s instanceof BusScheduler).map((s) => s.stats());
+}

@@ -84,6 +84,7 @@ export class RtuChannel implements ModbusChannel {
       // The deadline counts from when the request has left the wire, not from when the OS took it.
       pending.arm(timeoutMs + this.wireMs(frame.length), () => {
         if (this.crcSeen) {
+          this.counters.crcErrors++;
           pending.reject(new GatewayError(ErrorCodes.CrcMismatch, `unit ${unit}: reply with a bad CRC on ${this.link.description}`, { context: { unit, fc: request.fc } }));
         } else {
           pending.reject(timeoutError(unit, request, timeoutMs, this.link));
@@ -121,42 +122,58 @@ export class RtuChannel implements ModbusChannel {
     this.scan(pending);
   }
 
-  /** Looks for a complete frame in the buffer, skipping noise byte by byte and stray frames whole. */
+  /**
+   * Looks for complete frames with a valid CRC anywhere in the buffer: noise in front of a reply
+   * (or a noise byte that looks like the start of a long frame) must not hide the reply. Frames
+   * that do not answer the request in progress are counted and dropped.
+   */
   private scan(pending: PendingTransaction): void {
-    while (this.rx.length >= 2) {
-      const pduLength = replyPduLength(this.rx.subarray(1));
-      if (pduLength === undefined) return;
-      if (pduLength < 0) {
-        this.skip(1);
-        continue;
+    for (;;) {
+      const found = this.findFrame(pending);
+      if (!found) {
+        if (this.rx.length > 512) this.skip(this.rx.length - 256);
+        return;
       }
-      const total = 1 + pduLength + 2;
-      if (this.rx.length < total) return;
-      const frame = this.rx.subarray(0, total);
-      if (!crcValid(frame)) {
-        if (frame[0] === pending.unit && (frame[1]! & 0x7f) === pending.request.fc) {
-          this.counters.crcErrors++;
-          this.crcSeen = true;
-        }
-        this.skip(1);
-        continue;
-      }
+      if (found.start > 0) this.skip(found.start);
+      const frame = this.rx.subarray(0, found.total);
+      this.rx = this.rx.subarray(found.total);
       const unit = frame[0]!;
       const fc = frame[1]!;
-      if (unit !== pending.unit || (fc & 0x7f) !== pending.request.fc) {
+      if (unit !== pending.unit || (fc & 0x7f) !== pending.request.fc || !this.fitsRequest(frame, pending.request)) {
         this.counters.strayFrames++;
         this.log.debug({ unit, fc, expectedUnit: pending.unit, expectedFc: pending.request.fc }, 'dropped a frame that does not answer the request in progress');
-        this.rx = this.rx.subarray(total);
         continue;
       }
-      this.rx = this.rx.subarray(total);
       try {
-        pending.resolve(decodeResponse(pending.request, Buffer.from(frame.subarray(1, total - 2))));
+        pending.resolve(decodeResponse(pending.request, Buffer.from(frame.subarray(1, found.total - 2))));
       } catch (error) {
         pending.reject(toError(error));
       }
       return;
     }
+  }
+
+  private findFrame(pending: PendingTransaction): { start: number; total: number } | undefined {
+    for (let start = 0; start + 4 <= this.rx.length; start++) {
+      const pduLength = replyPduLength(this.rx.subarray(start + 1));
+      if (pduLength === undefined || pduLength < 0) continue;
+      const total = 1 + pduLength + 2;
+      if (start + total > this.rx.length) continue;
+      const frame = this.rx.subarray(start, start + total);
+      if (crcValid(frame)) return { start, total };
+      if (frame[0] === pending.unit && (frame[1]! & 0x7f) === pending.request.fc) this.crcSeen = true;
+    }
+    return undefined;
+  }
+
+  /** A read reply must carry the byte count asked for; one that does not answers another request. */
+  private fitsRequest(frame: Buffer, request: ModbusRequest): boolean {
+    const fc = frame[1]!;
+    if (fc & 0x80) return true;
+    if (request.fc === 3 || request.fc === 4) return frame[2] === 2 * request.count;
+    if (request.fc === 1 || request.fc === 2) return frame[2] === Math.ceil(request.count / 8);
+    if (request.fc === 5 || request.fc === 6 || request.fc === 15 || request.fc === 16) return frame.readUInt16BE(2) === request.address;
+    return true;
   }
 
   private skip(bytes: number): void {

@@ -20,7 +20,7 @@ export interface PolledDevice {
   readonly id: string;
   readonly unit: number;
   readonly intervalMs: number;
-  /** `probe`: the device is offline; ask one small question, no retries, before a full poll. */
+  /** `probe`: the device is not known to answer; no retries, and nothing more if the first request gets no answer. */
   poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome>;
   /** A reading with every point null and `_device` giving the reason (nothing was measured). */
   emptyReading(reason: string): NewReading;
@@ -209,7 +209,8 @@ export class BusScheduler implements FieldService {
   }
 
   private async poll(slot: DeviceSlot): Promise<void> {
-    const mode = slot.state === 'offline' ? 'probe' : 'poll';
+    // Retries are for a device known to answer; one that never has or stopped is asked once.
+    const mode = slot.state === 'online' ? 'poll' : 'probe';
     slot.lastStartMs = performance.now();
     let outcome: PollOutcome;
     try {

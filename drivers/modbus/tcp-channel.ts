@@ -21,7 +21,7 @@ export class TcpChannel implements ModbusChannel {
   private readonly link: ByteLink;
   private readonly log: Logger;
   private rx: Buffer = Buffer.alloc(0);
-  private pending: (PendingTransaction & { tid?: number }) | undefined;
+  private pending: PendingTransaction | undefined;
   private pendingTid = -1;
   private nextTid = 1;
   private quietUntilMs = 0;

@@ -68,6 +68,7 @@ export function rtuResponder(slaves: ReadonlyMap<number, SimSlave>, send: (bytes
           for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(Math.random() * 256);
           reply = Buffer.concat([noise, reply]);
         }
+        if (slave.misbehave.garbagePrefix) reply = Buffer.concat([Buffer.from(slave.misbehave.garbagePrefix), reply]);
         const silenceMs = timing ? (timing.baud > 19_200 ? 1.75 : wireMs(3.5)) : 0;
         const delayMs = wireMs(length) + silenceMs + (timing?.turnaroundMs ?? 0) + slave.misbehave.delayMs + wireMs(reply.length);
         later(delayMs, () => send(reply));

@@ -12,10 +12,12 @@ export interface Misbehaviour {
   crcError: boolean;
   /** Send this many random bytes before the reply (line noise). */
   garbageBytes: number;
+  /** Send exactly these bytes before the reply (noise that looks like the start of a frame). */
+  garbagePrefix: number[] | null;
 }
 
 export function wellBehaved(): Misbehaviour {
-  return { delayMs: 0, mute: false, exception: null, crcError: false, garbageBytes: 0 };
+  return { delayMs: 0, mute: false, exception: null, crcError: false, garbageBytes: 0, garbagePrefix: null };
 }
 
 type Table = 'holding' | 'input' | 'coil' | 'discrete';
