@@ -13,6 +13,7 @@ export interface Shape {
   kind: string;
   points: string[];
   units: Record<string, string>;
+  unitCount: number;
 }
 
 /** A `readings` row as stored. */
@@ -33,6 +34,7 @@ const qualityCode: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
 export class ShapeDictionary {
   private readonly byKey = new Map<string, Shape>();
   private readonly byId = new Map<number, Shape>();
+  private readonly lastByDevice = new Map<string, Shape>();
   private insert: Statement<[number, string, string, string, string]> | undefined;
   private nextId = 1;
   /** Shapes added since `begin`, forgotten again if that transaction rolls back. */
@@ -42,10 +44,12 @@ export class ShapeDictionary {
   load(db: Database): void {
     this.byKey.clear();
     this.byId.clear();
+    this.lastByDevice.clear();
     this.insert = db.prepare('INSERT INTO shapes (id, device, kind, points, units) VALUES (?, ?, ?, ?, ?)');
     const rows = db.prepare<[], { id: number; device: string; kind: string; points: string; units: string }>('SELECT id, device, kind, points, units FROM shapes').all();
     for (const row of rows) {
-      const shape: Shape = { id: row.id, device: row.device, kind: row.kind, points: JSON.parse(row.points) as string[], units: JSON.parse(row.units) as Record<string, string> };
+      const units = JSON.parse(row.units) as Record<string, string>;
+      const shape: Shape = { id: row.id, device: row.device, kind: row.kind, points: JSON.parse(row.points) as string[], units, unitCount: Object.keys(units).length };
       this.remember(shape);
       this.nextId = Math.max(this.nextId, row.id + 1);
     }
@@ -53,11 +57,20 @@ export class ShapeDictionary {
 
   /** The shape for this reading, creating it (inside the caller's transaction) when new. */
   shapeOf(reading: Reading): Shape {
+    // Almost every reading has its device's previous shape: compare before building a key.
+    const last = this.lastByDevice.get(reading.device);
+    if (last && matches(last, reading)) return last;
+    const shape = this.lookup(reading);
+    this.lastByDevice.set(reading.device, shape);
+    return shape;
+  }
+
+  private lookup(reading: Reading): Shape {
     const points = Object.keys(reading.values);
     const key = shapeKey(reading.device, reading.kind, points, reading.units);
     const known = this.byKey.get(key);
     if (known) return known;
-    const shape: Shape = { id: this.nextId++, device: reading.device, kind: reading.kind, points, units: { ...reading.units } };
+    const shape: Shape = { id: this.nextId++, device: reading.device, kind: reading.kind, points, units: { ...reading.units }, unitCount: Object.keys(reading.units).length };
     this.insert!.run(shape.id, shape.device, shape.kind, JSON.stringify(points), JSON.stringify(shape.units));
     this.remember(shape);
     this.added.push(shape);
@@ -71,6 +84,7 @@ export class ShapeDictionary {
 
   /** The transaction failed: the shapes it added are not in the file. */
   rollback(): void {
+    this.lastByDevice.clear();
     for (const shape of this.added) {
       this.byKey.delete(shapeKey(shape.device, shape.kind, shape.points, shape.units));
       this.byId.delete(shape.id);
@@ -94,6 +108,21 @@ export class ShapeDictionary {
     this.byKey.set(shapeKey(shape.device, shape.kind, shape.points, shape.units), shape);
     this.byId.set(shape.id, shape);
   }
+}
+
+function matches(shape: Shape, reading: Reading): boolean {
+  if (shape.kind !== reading.kind) return false;
+  let i = 0;
+  for (const point in reading.values) {
+    if (shape.points[i++] !== point) return false;
+  }
+  if (i !== shape.points.length) return false;
+  let units = 0;
+  for (const point in reading.units) {
+    if (shape.units[point] !== reading.units[point]) return false;
+    units++;
+  }
+  return units === shape.unitCount;
 }
 
 function shapeKey(device: string, kind: string, points: string[], units: Record<string, string>): string {

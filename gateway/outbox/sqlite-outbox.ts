@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import { toAlertPayload, type AlertInput, type AlertPayload } from '../alert.ts';
 import { ErrorCodes, GatewayError, toError } from '../errors.ts';
@@ -11,6 +11,7 @@ import type { BufferConfig } from './config-schema.ts';
 import { addCounters, alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
 import { buildHistory, buildLive, storedMessage, take, type Budget, type IdReading } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
+import { Retention, type RetentionHost } from './retention.ts';
 import { messageLanes } from './schema.ts';
 import type { NextBatchOptions, Outbox, OutboxListener, OutboxStats, OutgoingMessage, StreamCounters } from './types.ts';
 
@@ -71,6 +72,8 @@ export class SqliteOutbox implements Outbox {
   private historyCursor = 0;
   private lastLiveSinceMs = Number.NaN;
 
+  private readonly retention: Retention;
+  private readonly retentionHost: RetentionHost;
   private selectReadings: Statement<[number, number, number], ReadingRow> | undefined;
 
   constructor(options: SqliteOutboxOptions) {
@@ -78,6 +81,16 @@ export class SqliteOutbox implements Outbox {
     this.log = options.log;
     this.now = options.nowMs ?? Date.now;
     this.path = isAbsolute(options.config.path) ? options.config.path : join(options.dataDir, options.config.path);
+    this.retention = new Retention(options.config, dirname(this.path), options.log);
+    this.retentionHost = {
+      isBusy: (id) => this.inflight.has(id) || this.acked.has(id),
+      deviceOfShape: (shape) => this.shapes.get(shape)?.device ?? '?',
+      count: (device, name, n) => {
+        this.counters.add(device, name, n);
+        if (name !== 'rejected') this.addDepth(device, -n);
+      },
+      readingRows: () => this.readingRows(),
+    };
   }
 
   open(): void {
@@ -101,6 +114,7 @@ export class SqliteOutbox implements Outbox {
     for (const row of db.prepare<[], { lane: number; n: number }>('SELECT lane, count(*) AS n FROM messages GROUP BY lane').all()) {
       this.addDepth(row.lane === messageLanes.alert ? alertStream : healthStream, row.n);
     }
+    this.retention.prepare(db);
     this.selectReadings = db.prepare('SELECT id, shape, seq, ts, q, v, r FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
     this.timer = setInterval(() => this.flushQuietly(), this.config.commitInterval);
     this.timer.unref();
@@ -139,15 +153,20 @@ export class SqliteOutbox implements Outbox {
     const acks = this.pendingAcks;
     const firstId = this.nextId;
     const alerts: AlertPayload[] = [];
+    let committed: Reading[] = [];
     const countersBefore = this.counters.snapshot();
     const depthBefore = new Map(this.depthByStream);
     this.shapes.begin();
     try {
       db.transaction(() => {
-        this.insertReadings(db, readings);
+        const nowMs = this.now();
+        const accepted = this.retention.acceptable(db, readings.length, this.readingRows(), nowMs);
+        this.insertReadings(db, readings, accepted);
         this.insertMessages(db, messages, alerts);
         this.deleteAcked(db, acks);
+        this.retention.enforce(db, this.retentionHost, nowMs);
         this.counters.persist(db);
+        committed = readings.slice(0, accepted);
       })();
     } catch (thrown) {
       // Nothing of this commit is in the file: put memory back as it was and keep the queue.
@@ -162,7 +181,7 @@ export class SqliteOutbox implements Outbox {
     this.pendingMessages = [];
     this.pendingAcks = [];
     if (this.nextId > firstId) this.commitLog.record(this.now(), firstId);
-    this.notify(readings, alerts);
+    this.notify(committed, alerts);
   }
 
   nextBatch(options: NextBatchOptions): OutgoingMessage[] {
@@ -178,8 +197,9 @@ export class SqliteOutbox implements Outbox {
     this.takeStoredMessages(db, budget, out);
     const boundary = this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
     this.liveCursor = Math.max(this.liveCursor, boundary - 1);
-    this.liveCursor = this.takeReadings(this.liveCursor, this.nextId, budget, out, (rows) => buildLive(rows, budget));
-    this.historyCursor = this.takeReadings(this.historyCursor, boundary, budget, out, (rows) => buildHistory(rows, budget, this.config.drain.historyBatch));
+    this.liveCursor = this.takeReadings(this.liveCursor, this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
+    const batchSize = this.config.drain.historyBatch;
+    this.historyCursor = this.takeReadings(this.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
       const stream = table === 'readings' ? message.topic.split('/')[1]! : message.lane === 'alert' ? alertStream : healthStream;
@@ -258,20 +278,38 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  private insertReadings(db: Database, readings: Reading[]): void {
+  /**
+   * Stores the first `accepted` readings; the rest are refused by `reject-new` and counted. Every
+   * device's seq is persisted either way, so a refused reading shows upstream as a gap.
+   */
+  private insertReadings(db: Database, readings: Reading[], accepted: number): void {
     if (readings.length === 0) return;
     const insert = db.prepare('INSERT INTO readings (id, shape, seq, ts, q, v, r) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const seqs = new Map<string, number>();
-    for (const reading of readings) {
+    const perDevice = new Map<string, { seq: number; stored: number; rejected: number }>();
+    for (let i = 0; i < readings.length; i++) {
+      const reading = readings[i]!;
+      let tally = perDevice.get(reading.device);
+      if (!tally) {
+        tally = { seq: 0, stored: 0, rejected: 0 };
+        perDevice.set(reading.device, tally);
+      }
+      tally.seq = reading.seq;
+      if (i >= accepted) {
+        tally.rejected++;
+        continue;
+      }
       const shape = this.shapes.shapeOf(reading);
       const row = encodeReading(reading, shape);
       insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
-      seqs.set(reading.device, reading.seq);
-      this.counters.add(reading.device, 'stored');
-      this.addDepth(reading.device, 1);
+      tally.stored++;
     }
     const upsert = db.prepare('INSERT INTO devices (name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq');
-    for (const [device, seq] of seqs) upsert.run(device, seq);
+    for (const [device, tally] of perDevice) {
+      upsert.run(device, tally.seq);
+      this.counters.add(device, 'stored', tally.stored);
+      this.counters.add(device, 'rejected', tally.rejected);
+      this.addDepth(device, tally.stored);
+    }
   }
 
   private insertMessages(db: Database, messages: PendingMessage[], alerts: AlertPayload[]): void {
@@ -334,12 +372,14 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * Hands out readings with `cursor < id < endId` through `build`, skipping rows in flight or
+   * Hands out readings with `cursor < id < endId` through `build` (`perMessage` readings per
+   * message), skipping rows in flight or
    * acknowledged. Returns the new cursor: the last row that went out (or was skipped before it).
    */
-  private takeReadings(cursor: number, endId: number, budget: Budget, out: OutgoingMessage[], build: (rows: IdReading[]) => { messages: OutgoingMessage[]; used: number }): number {
-    const chunk = Math.min(10_000, Math.max(256, budget.messages * this.config.drain.historyBatch));
+  private takeReadings(cursor: number, endId: number, perMessage: number, budget: Budget, out: OutgoingMessage[], build: (rows: IdReading[]) => { messages: OutgoingMessage[]; used: number }): number {
     while (budget.messages > 0 && cursor < endId - 1) {
+      // Read about what the budget can carry: decoding rows that will not go out is wasted work.
+      const chunk = Math.min(20_000, Math.max(16, budget.messages * perMessage));
       const rows = this.selectReadings!.all(cursor, endId, chunk);
       if (rows.length === 0) return cursor;
       const usable: IdReading[] = [];
@@ -356,6 +396,12 @@ export class SqliteOutbox implements Outbox {
       if (rows.length < chunk) return cursor;
     }
     return cursor;
+  }
+
+  private readingRows(): number {
+    let rows = 0;
+    for (const [stream, n] of this.depthByStream) if (stream !== alertStream && stream !== healthStream) rows += n;
+    return rows;
   }
 
   private addDepth(stream: string, n: number): void {

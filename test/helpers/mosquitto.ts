@@ -1,24 +1,40 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.ts';
+import { freePort } from './free-port.ts';
 
-export interface MosquittoBroker {
+/** A Mosquitto broker started by a test, listening on 127.0.0.1 only. */
+export interface RunningMosquitto {
   port: number;
+  /** `mqtt://127.0.0.1:PORT` */
   url: string;
-  /** Stops the broker (SIGTERM, then SIGKILL). It can be started again on the same port. */
+  /** Last lines Mosquitto wrote, for failure messages. */
+  log(): string;
+  /** Stops the broker (SIGTERM, then SIGKILL after a deadline); safe to call twice. */
   stop(): Promise<void>;
-  /** Starts it again on the same port after stop(). */
-  restart(): Promise<void>;
 }
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
+export interface MosquittoOptions {
+  /** A fixed port, e.g. to restart a broker where clients expect it; a free one by default. */
+  port?: number;
+  /**
+   * Keep sessions and queued messages in this folder across a stop and start (a persistent
+   * subscriber then misses nothing during a broker outage). Not removed by stop().
+   */
+  persistenceDir?: string;
+  /** Extra mosquitto.conf lines. */
+  extraConfig?: string[];
+  /** How long to wait for the broker to accept connections. */
+  startTimeoutMs?: number;
+}
 
-function portOpen(port: number): Promise<boolean> {
+const mosquittoBin = process.env.CITYGW_MOSQUITTO ?? '/usr/sbin/mosquitto';
+
+function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = netConnect({ port, host: '127.0.0.1' });
+    const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -28,36 +44,55 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 /**
- * A real Mosquitto (Debian package) on a loopback port, with its own config in a temp folder:
- * anonymous, no persistence, so a restart starts empty like a broker that lost its state.
+ * Starts Debian's Mosquitto with a temp config (`listener PORT 127.0.0.1`, anonymous, no
+ * persistence, no queue limits so a slow test subscriber loses nothing) and waits until it accepts
+ * connections. Retries on another free port if the probed one was taken in between.
  */
-export async function startMosquitto(options: { port?: number; listenerLines?: string[] } = {}): Promise<MosquittoBroker> {
-  const port = options.port ?? (await freePort());
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<RunningMosquitto> {
+  const attempts = options.port === undefined ? 3 : 1;
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await startOn(port, options);
+    } catch (error) {
+      lastError = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  throw lastError ?? new Error('mosquitto did not start');
+}
+
+async function startOn(port: number, options: MosquittoOptions): Promise<RunningMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'citygw-mosquitto-'));
-  const configFile = join(dir, 'mosquitto.conf');
-  writeFileSync(configFile, [`listener ${port} 127.0.0.1`, ...(options.listenerLines ?? []), 'allow_anonymous true', 'persistence false', 'max_inflight_messages 0', 'max_queued_messages 0', 'log_dest none', ''].join('\n'));
-  let child: ChildProcess | null = null;
-
-  const start = async () => {
-    child = spawn(MOSQUITTO, ['-c', configFile], { stdio: 'ignore' });
-    const started = child;
-    await waitFor(`mosquitto on port ${port}`, async () => {
-      if (started.exitCode !== null) throw new Error(`mosquitto exited with ${started.exitCode}`);
-      return portOpen(port);
-    }, 10_000);
+  const conf = join(dir, 'mosquitto.conf');
+  const persistence = options.persistenceDir ? ['persistence true', `persistence_location ${options.persistenceDir}/`] : ['persistence false'];
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...persistence, 'max_queued_messages 0', 'max_inflight_messages 0', 'log_dest stderr', 'log_type error', 'log_type warning', ...(options.extraConfig ?? [])];
+  writeFileSync(conf, lines.join('\n') + '\n');
+  const child: ChildProcess = spawn(mosquittoBin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    resolve();
+  }));
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
   };
-
-  const stop = async () => {
-    const running = child;
-    child = null;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
-    const timer = setTimeout(() => running.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  await start();
-  return { port, url: `mqtt://127.0.0.1:${port}`, stop, restart: start };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  while (Date.now() < deadline) {
+    if (exited) break;
+    if (await canConnect(port)) return { port, url: `mqtt://127.0.0.1:${port}`, log: () => output, stop };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await stop();
+  throw new Error(`mosquitto did not accept connections on port ${port}: ${output.trim() || 'no output'}`);
 }

@@ -7,7 +7,7 @@ import { SimSlave } from '../../drivers/sim/slave.ts';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/free-port.ts';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { subscribe, type Subscriber } from '../helpers/subscriber.ts';
 
 interface ReadingMsg {
@@ -38,7 +38,7 @@ function contiguousFromOne(seqs: Set<number>): boolean {
 }
 
 describe('the gateway process against a real Mosquitto', () => {
-  let broker: MosquittoBroker;
+  let broker: RunningMosquitto;
   let sub: Subscriber;
   let sim: SimEndpoint;
   let configFile: string;
@@ -101,7 +101,7 @@ devices:
       await broker.stop();
       const beforeOutage = Math.max(...seqsOf(sub, 'canal-level'));
       await new Promise((r) => setTimeout(r, 1500));
-      await broker.restart();
+      broker = await startMosquitto({ port: broker.port });
       await waitFor('the backlog and new readings after the broker returns', () => {
         const seqs = seqsOf(sub, 'canal-level');
         return Math.max(...seqs) > beforeOutage + 15 && contiguousFromOne(seqs);

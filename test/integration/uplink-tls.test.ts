@@ -6,13 +6,13 @@ import { serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { SimSlave } from '../../drivers/sim/slave.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/free-port.ts';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls-certs.ts';
 import { subscribe } from '../helpers/subscriber.ts';
 
 describe('TLS to the broker is verified', () => {
   let pki: TestPki;
-  let tlsBroker: MosquittoBroker;
+  let tlsBroker: RunningMosquitto;
   let sim: SimEndpoint;
   const dir = mkdtempSync(join(tmpdir(), 'citygw-tls-'));
 
@@ -21,7 +21,7 @@ describe('TLS to the broker is verified', () => {
     // Mosquitto reads its key as the mosquitto user when started as root.
     for (const f of [pki.serverKey, pki.serverCert, pki.caCert]) chmodSync(f, 0o644);
     chmodSync(pki.dir, 0o755);
-    tlsBroker = await startMosquitto({ listenerLines: [`cafile ${pki.caCert}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`] });
+    tlsBroker = await startMosquitto({ extraConfig: [`cafile ${pki.caCert}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`] });
     const slave = new SimSlave(1);
     slave.setRegisters('holding', 1, [1000, 0, 1500, 0, 300]);
     sim = await serveTcp(new Map([[1, slave]]), { framing: 'tcp' });
