@@ -6,6 +6,8 @@ import type { DeviceStats, FieldDevice, FieldService } from '../types.ts';
 import type { FrameParser } from './frame-parser.ts';
 import type { SerialBus } from './serial-bus.ts';
 
+const maxPendingSamples = 1000;
+
 /** Decoded values of one frame or one transaction. */
 export interface Sample {
   values: Record<string, number>;
@@ -46,7 +48,8 @@ function mean(samples: Sample[]): Sample {
     Object.assign(units, s.units);
   }
   const values: Record<string, number> = {};
-  for (const [k, { sum, n }] of sums) values[k] = Math.round((sum / n) * 100) / 100;
+  // Seven significant digits: the mean of identical frames is the frame value, not a rounding of it.
+  for (const [k, { sum, n }] of sums) values[k] = Number((sum / n).toPrecision(7));
   return { values, units };
 }
 
@@ -148,7 +151,8 @@ export class SerialDevice implements FieldDevice, FieldService {
       const sample = protocol.decode(frame);
       if (!sample) continue;
       this.#lastFrameMs = this.#now();
-      this.#pending.push(sample);
+      // A stream faster than expected must not grow memory between two emits.
+      if (this.#pending.length < maxPendingSamples) this.#pending.push(sample);
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const w of waiters) w(sample);
