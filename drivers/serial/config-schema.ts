@@ -59,8 +59,8 @@ export const sdi12DeviceSchema = z.strictObject({
   ...deviceCommon,
   driver: z.literal('sdi12'),
   address: z.string().regex(/^[0-9A-Za-z]$/, 'expected one SDI-12 address character 0-9, A-Z or a-z'),
-  /** `M` or `M1`..`M9`. */
-  command: z.string().regex(/^M[1-9]?$/, 'expected M or M1..M9').default('M'),
+  /** `M`, `M1`..`M9`, or with a CRC on every data reply `MC`, `MC1`..`MC9` (recommended on long cables). */
+  command: z.string().regex(/^MC?[1-9]?$/, 'expected M, M1..M9, MC or MC1..MC9').default('M'),
   /** Names of the values in the order the sensor returns them. */
   values: z.array(sdi12ValueSchema).min(1).max(9),
 });

@@ -133,15 +133,17 @@ export function decodePmsData(words: number[], model: PmsModel): PmsValues {
     n0_3: w(6), n0_5: w(7), n1_0: w(8),
   };
   const units: Record<string, string> = { pm1_0: ug, pm2_5: ug, pm10: ug, pm1_0_cf1: ug, pm2_5_cf1: ug, pm10_cf1: ug, n0_3: per01L, n0_5: per01L, n1_0: per01L };
+  values.n2_5 = w(9);
+  units.n2_5 = per01L;
   if (model === 'pms5003t') {
-    // The T variant carries temperature (signed, x10) and humidity (x10) where the large-particle counts were.
+    // The T variant carries temperature (signed, x10) and humidity (x10) where the >5 and >10 um counts were.
     values.temperature = (w(10) >= 0x8000 ? w(10) - 0x10000 : w(10)) / 10;
     values.humidity = w(11) / 10;
     units.temperature = 'degC';
     units.humidity = '%RH';
   } else {
-    Object.assign(values, { n2_5: w(9), n5_0: w(10), n10: w(11) });
-    Object.assign(units, { n2_5: per01L, n5_0: per01L, n10: per01L });
+    Object.assign(values, { n5_0: w(10), n10: w(11) });
+    Object.assign(units, { n5_0: per01L, n10: per01L });
   }
   return { values, units };
 }

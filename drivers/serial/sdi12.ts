@@ -24,7 +24,7 @@ export interface MeasureReply {
   count: number;
 }
 
-/** Parses `atttn` (the answer to `aM!`); null for anything else. */
+/** Parses `atttn` (the answer to `aM!` and `aMC!`); null for anything else. */
 export function parseMeasureReply(line: string, address: Sdi12Address): MeasureReply | null {
   const m = /^([0-9A-Za-z])(\d{3})(\d)$/.exec(line);
   if (!m || m[1] !== address) return null;
@@ -36,16 +36,35 @@ export function isServiceRequest(line: string, address: Sdi12Address): boolean {
   return line === address;
 }
 
+/**
+ * The CRC of replies to `aMC!` (spec 4.4.12): CRC-16 (poly 0xA001 reflected, initial 0) over the
+ * reply from the address to the last value, sent as three printable characters.
+ */
+export function sdi12Crc(text: string): string {
+  let crc = 0;
+  for (let i = 0; i < text.length; i++) {
+    crc ^= text.charCodeAt(i) & 0xff;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
+  }
+  return String.fromCharCode(0x40 | (crc >> 12), 0x40 | ((crc >> 6) & 0x3f), 0x40 | (crc & 0x3f));
+}
+
 /** One value: sign, up to 7 digits, optional decimal point (spec 4.4.5: `+1.23`, `-0.5`, `+12`). */
 const valuePattern = /[+-](?:\d+\.\d*|\.\d+|\d+)/y;
 
 /**
  * Parses `a+v1-v2...` (the answer to `aDn!`) into numbers; null when the line is not a valid
- * reply from that address (wrong address, stray characters, a value with more than 7 digits).
+ * reply from that address (wrong address, stray characters, a value with more than 7 digits, a
+ * CRC that does not match when `crc` is set).
  */
-export function parseDataReply(line: string, address: Sdi12Address): number[] | null {
+export function parseDataReply(line: string, address: Sdi12Address, crc = false): number[] | null {
   if (line.length < 1 || line[0] !== address) return null;
-  const body = line.slice(1);
+  let text = line;
+  if (crc) {
+    if (line.length < 4 || sdi12Crc(line.slice(0, -3)) !== line.slice(-3)) return null;
+    text = line.slice(0, -3);
+  }
+  const body = text.slice(1);
   if (body.length > maxValueCharsForM) return null;
   const values: number[] = [];
   valuePattern.lastIndex = 0;

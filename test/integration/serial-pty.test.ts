@@ -118,7 +118,7 @@ describe('SDS011 in query mode with sleep between readings', () => {
 });
 
 describe('SDI-12 sonde through an echoing adapter', () => {
-  it('runs aM!, waits for the service request, collects the values over aD0! and aD1!', async () => {
+  it('runs aMC!, waits for the service request, collects the CRC-checked values over aD0! and aD1!', async () => {
     const link = await pair('sdi12');
     const sim = new Sdi12Simulator({ port: simulatorPort(link.devicePath, undefined, 1200), address: '3', waitS: 2, readyAfterMs: 150, values: () => [28.1, 6.2, 7.3, 412, -35.5] });
     await sim.start(abort.signal);
@@ -132,6 +132,7 @@ describe('SDI-12 sonde through an echoing adapter', () => {
             driver: 'sdi12',
             bus: 'sdi',
             address: '3',
+            command: 'MC',
             interval: '500ms',
             timeout: '1s',
             values: [{ name: 'temperature', unit: 'degC' }, { name: 'do', unit: 'mg/L' }, { name: 'ph', unit: 'pH' }, { name: 'conductivity', unit: 'uS/cm' }, { name: 'orp', unit: 'mV' }],

@@ -16,6 +16,7 @@ const maxDataCommands = 10;
 export function sdi12Protocol(config: Sdi12DeviceConfig): SerialProtocol {
   const parser = new LineSplitter({ delimiter: '\r\n', maxLength: 80, dropFirstLine: false });
   const a = config.address;
+  const crc = config.command.startsWith('MC');
   const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
   return {
     mode: 'poll',
@@ -32,7 +33,7 @@ export function sdi12Protocol(config: Sdi12DeviceConfig): SerialProtocol {
       }
       const values: number[] = [];
       for (let d = 0; values.length < measure.count && d < maxDataCommands; d++) {
-        const got = await transact(bus, ascii(sdi12Command(a, `D${d}`)), parser, (line: string) => parseDataReply(line, a) ?? undefined, config.timeout, signal);
+        const got = await transact(bus, ascii(sdi12Command(a, `D${d}`)), parser, (line: string) => parseDataReply(line, a, crc) ?? undefined, config.timeout, signal);
         if (got.length === 0) break;
         values.push(...got);
       }

@@ -12,7 +12,7 @@ export function pmsWords(pm25: number, model: PmsModel = 'pms5003', climate = { 
   const n10 = Math.round(n05 * 0.25);
   const tail =
     model === 'pms5003t'
-      ? [Math.round(climate.temperatureC * 10) & 0xffff, Math.round(climate.humidityPct * 10)]
+      ? [Math.round(n10 * 0.15), Math.round(climate.temperatureC * 10) & 0xffff, Math.round(climate.humidityPct * 10)]
       : [Math.round(n10 * 0.15), Math.round(n10 * 0.05), Math.round(n10 * 0.01)];
   const words = [cf(at1), cf(at25), cf(at10), at1, at25, at10, n03, n05, n10, ...tail];
   while (words.length < 12) words.push(0);

@@ -1,4 +1,4 @@
-import { formatSdi12Values } from '../sdi12.ts';
+import { formatSdi12Values, sdi12Crc } from '../sdi12.ts';
 import type { SerialBus } from '../serial-bus.ts';
 
 export interface Sdi12SimOptions {
@@ -20,6 +20,7 @@ export interface Sdi12SimOptions {
 export class Sdi12Simulator {
   readonly #o: Required<Sdi12SimOptions>;
   #rx = '';
+  #crc = false;
   #latest: number[] = [];
   #off: (() => void) | null = null;
   #timers = new Set<NodeJS.Timeout>();
@@ -69,7 +70,8 @@ export class Sdi12Simulator {
     if (command[0] !== a) return;
     const body = command.slice(1, -1);
     if (body === '') return this.#send(a);
-    if (/^M[1-9]?$/.test(body)) {
+    if (/^MC?[1-9]?$/.test(body)) {
+      this.#crc = body.startsWith('MC');
       this.#latest = this.#o.values();
       this.#send(`${a}${String(this.#o.waitS).padStart(3, '0')}${this.#latest.length}`);
       if (this.#o.readyAfterMs !== null) this.#later(this.#o.readyAfterMs, () => this.#send(a));
@@ -78,7 +80,8 @@ export class Sdi12Simulator {
     const d = /^D(\d)$/.exec(body);
     if (d) {
       const from = Number(d[1]) * this.#o.perDataReply;
-      this.#send(`${a}${formatSdi12Values(this.#latest.slice(from, from + this.#o.perDataReply))}`);
+      const reply = `${a}${formatSdi12Values(this.#latest.slice(from, from + this.#o.perDataReply))}`;
+      this.#send(this.#crc ? `${reply}${sdi12Crc(reply)}` : reply);
     }
   }
 }
