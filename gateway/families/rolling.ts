@@ -13,7 +13,7 @@ export interface BucketState {
 
 export interface WindowMean {
   mean: number | null;
-  /** Share of the window's minutes that hold data (0-1). */
+  /** Share of the window that the held history spans (0-1): 0.25 means the 24 h mean rests on 6 h. */
   coverage: number;
 }
 
@@ -38,19 +38,19 @@ export class RollingMean {
     for (const start of this.#buckets.keys()) if (start <= nowMs - keepMs) this.#buckets.delete(start);
   }
 
-  /** The mean of the readings in the window ending at `nowMs`: each reading weighs the same. */
+  /** The mean of the readings in the window (nowMs - windowMs, nowMs]: each reading weighs the same. */
   mean(windowMs: number, nowMs: number): WindowMean {
     let sum = 0;
     let count = 0;
-    let minutes = 0;
+    let oldestMs = nowMs;
     const from = nowMs - windowMs;
     for (const [start, [s, n]] of this.#buckets) {
-      if (start + bucketMs <= from || start > nowMs) continue;
+      if (start <= from || start > nowMs) continue;
       sum += s;
       count += n;
-      minutes += 1;
+      oldestMs = Math.min(oldestMs, start);
     }
-    return { mean: count === 0 ? null : sum / count, coverage: Math.min(1, minutes / (windowMs / bucketMs)) };
+    return { mean: count === 0 ? null : sum / count, coverage: count === 0 ? 0 : Math.min(1, (nowMs - oldestMs) / windowMs) };
   }
 
   toJSON(): BucketState {
