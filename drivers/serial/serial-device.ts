@@ -121,7 +121,7 @@ export class SerialDevice implements FieldDevice, FieldService {
     this.#loop = null;
   }
 
-  /** One reading now: the next streamed frame, or one transaction. */
+  /** One reading now: the next streamed frame, or one transaction. The bus must be started. */
   async readOnce(signal?: AbortSignal): Promise<NewReading> {
     const { protocol, bus } = this.#o;
     let sample: Sample;
@@ -129,6 +129,8 @@ export class SerialDevice implements FieldDevice, FieldService {
       sample = await bus.exclusive(() => protocol.poll(bus, signal ?? new AbortController().signal));
     } else {
       const timeoutMs = Math.max(5000, this.#o.intervalMs);
+      // Not started (a one-off `citygw read`): listen just for this reading.
+      const listen = this.#loop === null ? bus.subscribe((chunk) => this.#onChunk(chunk)) : null;
       sample = await new Promise<Sample>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
@@ -139,7 +141,7 @@ export class SerialDevice implements FieldDevice, FieldService {
           resolve(s);
         };
         this.#waiters.push(waiter);
-      });
+      }).finally(() => listen?.());
     }
     return this.#reading(sample);
   }

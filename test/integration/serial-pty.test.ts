@@ -176,3 +176,30 @@ describe('Text-line device described by data', () => {
     expect(parser.invalidFrames).toBeGreaterThan(0);
   });
 });
+
+describe('the demo air-quality sensor through the edge computations', () => {
+  it('gives PM2.5 in the demo range and the Thai and US AQI computed at the edge', async () => {
+    const { startDemoAirSensor } = await import('../../drivers/serial/sim/demo-air-sensor.ts');
+    const { createProcessors } = await import('../../gateway/families/index.ts');
+    const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
+    const { silentLogger } = await import('../../gateway/log.ts');
+    const demo = await startDemoAirSensor({ dir: tmp.dir, periodMs: 100 });
+    stops.push(() => demo.stop());
+    const raw = {
+      buses: [{ type: 'serial', id: 'demo-air', port: demo.gatewayPath }],
+      devices: [{ id: 'demo-school', driver: 'pms5003', bus: 'demo-air', interval: '300ms', family: { type: 'air-quality' } }],
+    };
+    const gw = gatewaySide(raw, tmp.dir);
+    await gw.start();
+    stops.push(() => gw.stop());
+    const chain = createProcessors({ config: gatewayConfigSchema.parse({ gateway: { id: 'gw', dataDir: tmp.dir }, ...raw }), dataDir: tmp.dir, log: silentLogger(), alert: () => undefined });
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a demo reading');
+    const out = chain.reduce((r, p) => p.process(r), good);
+    expect(out.values.pm2_5).toBeGreaterThanOrEqual(12);
+    expect(out.values.pm2_5).toBeLessThanOrEqual(48);
+    expect(out.values.aqi_th).toBeTypeOf('number');
+    expect(out.values.aqi_us).toBeTypeOf('number');
+    expect(['very-good', 'good', 'moderate', 'starts-to-affect-health']).toContain(out.values.aqi_th_level);
+    for (const p of chain) await p.stop?.();
+  });
+});
