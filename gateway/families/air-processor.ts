@@ -70,7 +70,9 @@ export class AirQualityProcessor implements ReadingProcessor {
     }
     Object.assign(values, this.#indices(averaged));
     for (const key of ['aqi_th', 'aqi_us']) if (key in values) units[key] = 'index';
-    if (station.dirty && reading.tsMs - station.savedMs >= persistEveryMs) this.#save(reading.device, reading.tsMs);
+    // Wall-clock, not reading time: what wears the card is writes per real minute.
+    const nowMs = Date.now();
+    if (station.dirty && nowMs - station.savedMs >= persistEveryMs) this.#save(reading.device, nowMs);
     return withValues(reading, values, units);
   }
 
@@ -116,10 +118,7 @@ export class AirQualityProcessor implements ReadingProcessor {
     const station = this.#stations.get(device);
     if (!station || !station.dirty) return;
     const state: Record<string, unknown> = {};
-    for (const [pollutant, means] of station.means) {
-      means.prune(nowMs);
-      state[pollutant] = means.toJSON();
-    }
+    for (const [pollutant, means] of station.means) state[pollutant] = means.toJSON();
     try {
       mkdirSync(this.#dir, { recursive: true });
       const file = this.#file(device);

@@ -7,7 +7,7 @@ const bucketMs = 60_000;
 const keepMs = 24 * 3_600_000;
 
 export interface BucketState {
-  /** Bucket start (ms) -> [sum, count]. */
+  /** [bucket start (ms), sum, count], oldest first. */
   buckets: Array<[number, number, number]>;
 }
 
@@ -17,25 +17,36 @@ export interface WindowMean {
   coverage: number;
 }
 
+interface Bucket {
+  startMs: number;
+  sum: number;
+  count: number;
+}
+
 export class RollingMean {
-  #buckets = new Map<number, [number, number]>();
+  /** Sorted by start, oldest first (readings arrive in time order, so appends are the common case). */
+  #buckets: Bucket[] = [];
 
   add(tsMs: number, value: number): void {
-    if (!Number.isFinite(value)) return;
-    const start = Math.floor(tsMs / bucketMs) * bucketMs;
-    const bucket = this.#buckets.get(start);
-    if (bucket) {
-      bucket[0] += value;
-      bucket[1] += 1;
+    if (!Number.isFinite(value) || !Number.isFinite(tsMs)) return;
+    const startMs = Math.floor(tsMs / bucketMs) * bucketMs;
+    let i = this.#buckets.length - 1;
+    while (i >= 0 && this.#buckets[i]!.startMs > startMs) i--;
+    const at = this.#buckets[i];
+    if (at && at.startMs === startMs) {
+      at.sum += value;
+      at.count += 1;
     } else {
-      this.#buckets.set(start, [value, 1]);
+      this.#buckets.splice(i + 1, 0, { startMs, sum: value, count: 1 });
     }
-    this.prune(tsMs);
+    this.prune(Math.max(tsMs, this.#buckets[this.#buckets.length - 1]!.startMs));
   }
 
   /** Drops buckets older than 24 h before `nowMs`. */
   prune(nowMs: number): void {
-    for (const start of this.#buckets.keys()) if (start <= nowMs - keepMs) this.#buckets.delete(start);
+    let drop = 0;
+    while (drop < this.#buckets.length && this.#buckets[drop]!.startMs <= nowMs - keepMs) drop++;
+    if (drop > 0) this.#buckets.splice(0, drop);
   }
 
   /** The mean of the readings in the window (nowMs - windowMs, nowMs]: each reading weighs the same. */
@@ -44,27 +55,30 @@ export class RollingMean {
     let count = 0;
     let oldestMs = nowMs;
     const from = nowMs - windowMs;
-    for (const [start, [s, n]] of this.#buckets) {
-      if (start <= from || start > nowMs) continue;
-      sum += s;
-      count += n;
-      oldestMs = Math.min(oldestMs, start);
+    for (let i = this.#buckets.length - 1; i >= 0; i--) {
+      const b = this.#buckets[i]!;
+      if (b.startMs <= from) break;
+      if (b.startMs > nowMs) continue;
+      sum += b.sum;
+      count += b.count;
+      oldestMs = b.startMs;
     }
     return { mean: count === 0 ? null : sum / count, coverage: count === 0 ? 0 : Math.min(1, (nowMs - oldestMs) / windowMs) };
   }
 
   toJSON(): BucketState {
-    return { buckets: [...this.#buckets].map(([start, [s, n]]) => [start, s, n]) };
+    return { buckets: this.#buckets.map((b) => [b.startMs, b.sum, b.count]) };
   }
 
   static fromJSON(state: unknown): RollingMean {
     const rolling = new RollingMean();
-    if (typeof state !== 'object' || state === null || !Array.isArray((state as { buckets?: unknown }).buckets)) return rolling;
-    for (const row of (state as { buckets: unknown[] }).buckets) {
+    if (typeof state !== 'object' || state === null || !('buckets' in state) || !Array.isArray(state.buckets)) return rolling;
+    for (const row of state.buckets as unknown[]) {
       if (!Array.isArray(row) || row.length !== 3 || !row.every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
-      const [start, s, n] = row as [number, number, number];
-      if (n > 0) rolling.#buckets.set(start, [s, n]);
+      const [startMs, sum, count] = row as [number, number, number];
+      if (count > 0) rolling.#buckets.push({ startMs, sum, count });
     }
+    rolling.#buckets.sort((a, b) => a.startMs - b.startMs);
     return rolling;
   }
 }
