@@ -42,13 +42,9 @@ export function awaitFrame<F, T>(bus: SerialBus, parser: FrameParser<F>, accept:
 export async function transact<F, T>(bus: SerialBus, request: Uint8Array | null, parser: FrameParser<F>, accept: (frame: F) => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T> {
   parser.reset();
   const answer = awaitFrame(bus, parser, accept, timeoutMs, signal);
-  if (request) {
-    try {
-      await bus.write(request);
-    } catch (error) {
-      answer.catch(() => undefined);
-      throw error;
-    }
-  }
+  // The answer may settle (abort, port gone) while the write is still pending: mark it handled
+  // now; the caller still sees the rejection through the returned promise.
+  answer.catch(() => undefined);
+  if (request) await bus.write(request);
   return answer;
 }

@@ -185,6 +185,10 @@ export class SerialDevice implements FieldDevice, FieldService {
         return;
       }
       const silentMs = this.#now() - this.#lastFrameMs;
+      if (!bus.isOpen) {
+        this.#fail('TransportClosed', 'port closed');
+        return;
+      }
       this.#fail('NoFrame', `no valid frame for ${Math.round(silentMs / 1000)} s`);
       if (silentMs >= this.#o.offlineAfterMs) {
         this.#markOffline(`no valid frame for ${Math.round(silentMs / 1000)} s`);
