@@ -203,3 +203,48 @@ describe('the demo air-quality sensor through the edge computations', () => {
     for (const p of chain) await p.stop?.();
   });
 });
+
+describe('a port that is missing at start', () => {
+  it('keeps retrying with backoff and reads once the adapter appears', async () => {
+    const base = join(tmp.dir, 'late');
+    const gw = gatewaySide(
+      {
+        buses: [{ type: 'serial', id: 'late', port: `${base}-gw`, reopen: { min: '100ms', max: '300ms' } }],
+        devices: [{ id: 'late-pm', driver: 'pms5003', bus: 'late', interval: '300ms' }],
+      },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const bus = gw.setup.services[0] as unknown as { stats(): { openFailures: number; lastError: string | null } };
+    await eventually(() => bus.stats().openFailures >= 2, 10_000, 'repeated open attempts');
+    expect(bus.stats().lastError).toMatch(/ENOENT|No such file/);
+    expect(gw.readings.some((r) => r.quality === 'good')).toBe(false);
+    const link = await pair('late');
+    const sim = new PmsSimulator({ port: simulatorPort(link.devicePath), periodMs: 100, pm25: () => 8 });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a reading once the port exists');
+    expect(good.values.pm2_5).toBe(8);
+  });
+});
+
+describe('SDI-12 sonde without a service request', () => {
+  it('waits the announced seconds, then reads', async () => {
+    const link = await pair('sdi12-slow');
+    const sim = new Sdi12Simulator({ port: simulatorPort(link.devicePath, undefined, 1200), address: '1', waitS: 1, readyAfterMs: null, echo: false, values: () => [3.71, 29.4] });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      {
+        buses: [{ type: 'serial', id: 'sdi-slow', port: link.gatewayPath, baud: 1200 }],
+        devices: [{ id: 'gauge-sdi', driver: 'sdi12', bus: 'sdi-slow', address: '1', interval: '300ms', values: [{ name: 'level', unit: 'm' }, { name: 'temperature', unit: 'degC' }] }],
+      },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading after the full wait');
+    expect(good.values).toEqual({ level: 3.71, temperature: 29.4 });
+  });
+});
