@@ -35,3 +35,18 @@ export async function startDemoAirSensor(options: { dir: string; log?: Logger; p
     },
   };
 }
+
+/** The bus and device entries of the demo's air-quality sensor (a school's PMS5003). */
+export function demoAirSensorConfig(gatewayPath: string): { bus: Record<string, unknown>; device: Record<string, unknown> } {
+  return {
+    bus: { type: 'serial', id: 'school-air', port: gatewayPath },
+    device: {
+      id: 'school-pm25',
+      driver: 'pms5003',
+      bus: 'school-air',
+      mode: 'active',
+      interval: '10s',
+      family: { type: 'air-quality', staleAfter: '2m', plausibility: { pm2_5: { min: 0, max: 1000, maxStep: 150 } } },
+    },
+  };
+}
