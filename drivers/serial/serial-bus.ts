@@ -83,7 +83,7 @@ export class SerialBus implements FieldService {
   async write(bytes: Uint8Array): Promise<void> {
     const link = this.#link;
     if (!link) throw new GatewayError(ErrorCodes.TransportClosed, `serial port ${this.config.port} is not open`, { context: { bus: this.config.id } });
-    this.#log.trace({ bus: this.config.id, tx: Buffer.from(bytes).toString('hex') }, 'tx');
+    if (this.#log.isLevelEnabled('trace')) this.#log.trace({ bus: this.config.id, tx: Buffer.from(bytes).toString('hex') }, 'tx');
     this.#stats.bytesOut += bytes.length;
     await link.write(bytes);
   }
@@ -137,7 +137,7 @@ export class SerialBus implements FieldService {
     const ended = new Promise<Error | null>((resolve) => link.onClose(resolve));
     link.onData((chunk) => {
       this.#stats.bytesIn += chunk.length;
-      this.#log.trace({ bus: this.config.id, rx: chunk.toString('hex') }, 'rx');
+      if (this.#log.isLevelEnabled('trace')) this.#log.trace({ bus: this.config.id, rx: chunk.toString('hex') }, 'rx');
       for (const listener of this.#dataListeners) listener(chunk);
     });
     if (stop.aborted) {
