@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../gateway/config/units.ts';
+import { familySchema } from '../../gateway/families/config-schema.ts';
 
 /** A register or bit table of a Modbus device. */
 export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
@@ -105,7 +106,7 @@ export const modbusDeviceSchema = z.strictObject({
   /** Points that replace (same name) or extend the profile's points. */
   points: z.array(modbusPointSchema).default([]),
   /** Extra processing settings of the device's family (see gateway/families). */
-  family: z.record(z.string(), z.unknown()).optional(),
+  family: familySchema.optional(),
 });
 
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;

@@ -3,6 +3,7 @@ import { identifier } from './units.ts';
 import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
+import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drivers/serial/config-schema.ts';
 import { durationMs } from './units.ts';
 
 /**
@@ -28,9 +29,9 @@ const gatewaySectionSchema = z.strictObject({
   healthInterval: durationMs.default(60_000),
 });
 
-export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas]);
+export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas, serialBusSchema]);
 
-export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, ...serialDeviceSchemas]);
 
 export const gatewayConfigSchema = z
   .strictObject({
@@ -56,6 +57,8 @@ export const gatewayConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus with id "${device.bus}" (known: ${[...busIds.keys()].join(', ') || 'none'})` });
         } else if (device.driver === 'modbus' && !config.buses[busIndex]!.type.startsWith('modbus-')) {
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a Modbus bus` });
+        } else if ((serialDrivers as readonly string[]).includes(device.driver) && config.buses[busIndex]!.type !== 'serial') {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a serial bus` });
         }
       }
     });
