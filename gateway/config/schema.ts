@@ -3,6 +3,8 @@ import { identifier } from './units.ts';
 import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
+import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
+import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from './units.ts';
 
 /**
@@ -30,7 +32,7 @@ const gatewaySectionSchema = z.strictObject({
 
 export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas]);
 
-export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, cctvDeviceSchema]);
 
 export const gatewayConfigSchema = z
   .strictObject({
@@ -59,6 +61,7 @@ export const gatewayConfigSchema = z
         }
       }
     });
+    checkCctvReferences(config.devices, ctx);
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
