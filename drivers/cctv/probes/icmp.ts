@@ -56,7 +56,8 @@ function runPing(path: string, args: string[], signal: AbortSignal): Promise<{ c
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
+    // A missing or forbidden ping says nothing about the camera; only the deadline is a real failure.
+    child.once('error', (error) => (signal.aborted ? reject(error) : resolve({ code: -1, output: error.message })));
     child.once('close', (code) => resolve({ code: code ?? -1, output }));
   });
 }
