@@ -37,14 +37,13 @@ function hash(algorithm: string, text: string): string {
  * The `Authorization` header answering a challenge (RFC 7617 basic, RFC 7616 digest with MD5 or
  * SHA-256, qop auth or none). `nc` counts requests made with the same nonce.
  */
-export function authorizationHeader(challenge: AuthChallenge, credentials: Credentials, method: string, uri: string, nc = 1): string {
+export function authorizationHeader(challenge: AuthChallenge, credentials: Credentials, method: string, uri: string, nc = 1, cnonce = randomBytes(8).toString('hex')): string {
   const password = credentials.password.reveal();
   if (challenge.scheme === 'basic') return `Basic ${Buffer.from(`${credentials.username}:${password}`).toString('base64')}`;
   const { realm = '', nonce = '', opaque, qop } = challenge.params;
   const algorithmName = challenge.params.algorithm ?? 'MD5';
   const algorithm = algorithmName.toUpperCase().startsWith('SHA-256') ? 'sha256' : 'md5';
   let ha1 = hash(algorithm, `${credentials.username}:${realm}:${password}`);
-  const cnonce = randomBytes(8).toString('hex');
   if (algorithmName.toUpperCase().endsWith('-SESS')) ha1 = hash(algorithm, `${ha1}:${nonce}:${cnonce}`);
   const ha2 = hash(algorithm, `${method}:${uri}`);
   const useQop = qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;

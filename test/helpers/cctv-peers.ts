@@ -90,13 +90,14 @@ export async function startSnmpAgent(community = 'citycam'): Promise<SnmpAgent> 
   const port = await freeUdpPort();
   const pass = `${python} ${join(helpersDir, 'cctv-poe-pass.py')} ${stateFile}`;
   writeFileSync(
-    join(dir, 'snmpd.conf'),
+    join(dir, 'agent.conf'),
     [`agentAddress udp:127.0.0.1:${port}`, `rocommunity ${community} 127.0.0.1`, `pass .1.3.6.1.2.1.105.1.1.1.6 ${pass}`, `pass .${powerOidBase} ${pass}`, ''].join('\n'),
   );
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn('/usr/sbin/snmpd', ['-f', '-C', '-c', join(dir, 'snmpd.conf'), '-Lf', join(dir, 'snmpd.log'), '-p', join(dir, 'snmpd.pid')], {
+    const child = spawn('/usr/sbin/snmpd', ['-f', '-C', '-c', join(dir, 'agent.conf'), '-Lf', join(dir, 'snmpd.log'), '-p', join(dir, 'snmpd.pid')], {
       stdio: 'ignore',
-      env: { ...process.env, SNMP_PERSISTENT_DIR: dir, MIBS: '', MIBDIRS: dir },
+      // snmpd keeps its own state as snmpd.conf in the persistent folder: keep it apart from our config.
+      env: { ...process.env, SNMP_PERSISTENT_DIR: join(dir, 'state'), MIBS: '', MIBDIRS: dir },
     });
     const deadlineMs = Date.now() + 15_000;
     for (;;) {
