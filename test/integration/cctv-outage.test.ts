@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
 import type { AlertInput } from '../../gateway/alert.ts';
 import type { NewReading, Reading } from '../../gateway/reading.ts';
-import type { DriverContext, FieldService } from '../../drivers/types.ts';
+import type { DriverContext, FieldDevice, FieldService } from '../../drivers/types.ts';
 import { cctvFamily } from '../../drivers/cctv/family.ts';
 import { fixturesDir, powerOidBase, startPythonPeer, startSnmpAgent, waitFor, type Peer, type SnmpAgent } from '../helpers/cctv-peers.ts';
 
@@ -28,6 +28,7 @@ const peerArgs: Record<keyof typeof peers, [string, string[]]> = {
 };
 let snmp: SnmpAgent;
 let loop: FieldService;
+let device: FieldDevice;
 const controller = new AbortController();
 
 async function restart(name: keyof typeof peers): Promise<void> {
@@ -89,6 +90,7 @@ beforeAll(async () => {
   const setup = cctvFamily.create(ctx);
   expect(setup.devices.map((d) => d.id)).toEqual(['cam-soi-3']);
   loop = setup.services[0]!;
+  device = setup.devices[0]!;
   await loop.start(controller.signal);
 });
 
@@ -106,6 +108,16 @@ describe('a camera watched while its peers die and come back', () => {
     expect(reading).toMatchObject({ device: 'cam-soi-3', kind: 'cctv-health', quality: 'good' });
     expect(reading.values).toMatchObject({ tcp: 'ok', rtsp: 'ok', 'rtsp.codec': 'JPEG', 'rtsp.auth': 'accepted', onvif: 'ok', snapshot: 'ok', poe: 'ok', 'poe.power': 5.4, contacts: 'ok' });
     expect(alerts).toEqual([]);
+  });
+
+  it('readOnce (what `citygw read --device` prints) runs every probe once without emitting or alerting', async () => {
+    const alerted = alerts.length;
+    const reading = await device.readOnce(AbortSignal.timeout(10_000));
+    expect(reading.values).toMatchObject({ state: 'ok', tcp: 'ok', rtsp: 'ok', onvif: 'ok', snapshot: 'ok', poe: 'ok', 'poe.status': 'delivering', contacts: 'ok', 'contacts.door': false });
+    expect(reading.reasons?.state).toBeUndefined();
+    expect(readings).not.toContain(reading);
+    expect(alerts.length).toBe(alerted);
+    expect(device.stats()).toMatchObject({ device: 'cam-soi-3', state: 'online', camera: 'ok' });
   });
 
   for (const name of ['rtsp', 'onvif', 'snapshot'] as const) {
