@@ -12,6 +12,8 @@ export interface CameraOptions {
   log: Logger;
   alert: AlertSink;
   emit(reading: NewReading): void;
+  /** Runs in a row a probe must agree on before a worse verdict counts (1 = at once). A good run counts at once. */
+  confirm?: number;
   now?: () => number;
 }
 
@@ -33,7 +35,11 @@ export class Camera implements FieldDevice {
   readonly #alert: AlertSink;
   readonly #emit: (reading: NewReading) => void;
   readonly #now: () => number;
+  readonly #confirm: number;
+  /** Each probe's verdict as the rollup sees it (after confirmation). */
   readonly #latest = new Map<ProbeName, ProbeResult>();
+  /** A worse verdict waiting for confirmation: how many runs in a row gave it. */
+  readonly #streaks = new Map<ProbeName, { verdict: ProbeResult['verdict']; count: number }>();
   #state: CameraState | undefined;
   #sinceMs = 0;
   #stats: DeviceStats;
@@ -46,6 +52,7 @@ export class Camera implements FieldDevice {
     this.#alert = options.alert;
     this.#emit = options.emit;
     this.#now = options.now ?? Date.now;
+    this.#confirm = options.confirm ?? 1;
     this.#stats = { device: options.id, state: 'unknown', polls: 0, ok: 0, errors: {}, lastOkTsMs: null, lastError: null, camera: 'unknown', since: null };
   }
 
@@ -68,8 +75,9 @@ export class Camera implements FieldDevice {
    * once and raises or clears the camera's alert, so a dark camera is known within one probe interval.
    */
   record(result: ProbeResult): void {
-    this.#latest.set(result.probe, result);
     this.#count(result);
+    if (!this.#confirmed(result)) return;
+    this.#latest.set(result.probe, result);
     if (this.#latest.size < this.probes.length) return;
     const rollup = rollUp([...this.#latest.values()]);
     if (rollup.state === this.#state) return;
@@ -93,6 +101,23 @@ export class Camera implements FieldDevice {
 
   stats(): DeviceStats {
     return { ...this.#stats, errors: { ...this.#stats.errors } };
+  }
+
+  /** Whether a result replaces the probe's current verdict now, or waits for more runs to agree. */
+  #confirmed(result: ProbeResult): boolean {
+    const current = this.#latest.get(result.probe);
+    if (this.#confirm <= 1 || !current || result.verdict === 'ok' || result.verdict === current.verdict) {
+      this.#streaks.delete(result.probe);
+      return true;
+    }
+    const streak = this.#streaks.get(result.probe);
+    const count = streak?.verdict === result.verdict ? streak.count + 1 : 1;
+    if (count >= this.#confirm) {
+      this.#streaks.delete(result.probe);
+      return true;
+    }
+    this.#streaks.set(result.probe, { verdict: result.verdict, count });
+    return false;
   }
 
   #count(result: ProbeResult): void {

@@ -95,6 +95,11 @@ export const cctvDeviceSchema = z
     interval: durationMs.default(30_000),
     /** Default probe timeout. */
     timeout: durationMs.default(5000),
+    /**
+     * Runs in a row a probe must fail before it counts (1 = at once, the fastest alert; 2-3 ride
+     * out a single lost reply on a busy link). One good run always counts at once.
+     */
+    confirm: z.number().int().min(1).max(10).default(1),
     /** Camera login for RTSP and the snapshot (basic or digest, as the camera asks). */
     credentials: z.strictObject({ username: z.string().min(1), password: secret }).optional(),
     probes: z.strictObject({

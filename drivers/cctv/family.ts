@@ -21,6 +21,7 @@ export const cctvFamily: DriverFamily = {
         log: log.child({ device: config.id }),
         alert: ctx.alert,
         emit: (reading) => ctx.emit(reading),
+        confirm: config.confirm,
       });
       setup.devices.push(camera);
       setup.services.push(new CameraProbeLoop(camera, config.interval, log));
