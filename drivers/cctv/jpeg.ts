@@ -5,6 +5,8 @@
  * whether the picture is one flat colour (a dead sensor, a covered lens, a "no signal" frame).
  */
 
+import { BitReader, buildTable, extend, type HuffmanTable } from './jpeg-huffman.ts';
+
 export interface JpegCheck {
   valid: boolean;
   /** Why it is not a valid JPEG. */
@@ -16,13 +18,6 @@ export interface JpegCheck {
   spread?: number;
 }
 
-interface HuffmanTable {
-  maxCode: Int32Array;
-  valPtr: Int32Array;
-  minCode: Int32Array;
-  values: Uint8Array;
-}
-
 interface Component {
   id: number;
   h: number;
@@ -30,92 +25,61 @@ interface Component {
   tq: number;
 }
 
-function buildTable(counts: Uint8Array, values: Uint8Array): HuffmanTable {
-  const maxCode = new Int32Array(18).fill(-1);
-  const valPtr = new Int32Array(17);
-  const minCode = new Int32Array(17);
-  let code = 0;
-  let k = 0;
-  for (let length = 1; length <= 16; length++) {
-    const n = counts[length - 1]!;
-    if (n > 0) {
-      valPtr[length] = k;
-      minCode[length] = code;
-      code += n;
-      k += n;
-      maxCode[length] = code - 1;
-    }
-    code <<= 1;
-  }
-  return { maxCode, valPtr, minCode, values };
-}
-
-/** Reads bits MSB first from unstuffed entropy-coded bytes. */
-class BitReader {
-  #bytes: Uint8Array;
-  #pos = 0;
-  #bit = 0;
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-  bit(): number {
-    if (this.#pos >= this.#bytes.length) throw new Error('image data is truncated');
-    const value = (this.#bytes[this.#pos]! >> (7 - this.#bit)) & 1;
-    if (++this.#bit === 8) {
-      this.#bit = 0;
-      this.#pos++;
-    }
-    return value;
-  }
-  bits(n: number): number {
-    let value = 0;
-    for (let i = 0; i < n; i++) value = (value << 1) | this.bit();
-    return value;
-  }
-  decode(table: HuffmanTable): number {
-    let code = 0;
-    for (let length = 1; length <= 16; length++) {
-      code = (code << 1) | this.bit();
-      if (code <= table.maxCode[length]!) return table.values[table.valPtr[length]! + code - table.minCode[length]!]!;
-    }
-    throw new Error('bad Huffman code in image data');
-  }
-}
-
-function extend(value: number, size: number): number {
-  return value < 1 << (size - 1) ? value - (1 << size) + 1 : value;
-}
-
 /** Splits the entropy-coded data after SOS into restart intervals, removing byte stuffing; returns where it ended. */
 function scanSegments(data: Uint8Array, start: number): { segments: Uint8Array[]; end: number } {
+  const out = new Uint8Array(Math.max(0, data.length - start));
   const segments: Uint8Array[] = [];
-  let current: number[] = [];
+  let length = 0;
+  let segmentStart = 0;
   let i = start;
   while (i < data.length) {
     const byte = data[i]!;
     if (byte !== 0xff) {
-      current.push(byte);
+      out[length++] = byte;
       i++;
       continue;
     }
     const next = data[i + 1];
     if (next === 0x00) {
-      current.push(0xff);
+      out[length++] = 0xff;
       i += 2;
     } else if (next !== undefined && next >= 0xd0 && next <= 0xd7) {
-      segments.push(Uint8Array.from(current));
-      current = [];
+      segments.push(out.subarray(segmentStart, length));
+      segmentStart = length;
       i += 2;
     } else {
       break;
     }
   }
-  segments.push(Uint8Array.from(current));
+  segments.push(out.subarray(segmentStart, length));
   return { segments, end: i };
 }
 
-/** Checks a JPEG buffer: structure, size and (baseline) brightness spread. */
+/** Checks a JPEG buffer: structure, size and (baseline) brightness spread. Runs to the end in one go. */
 export function checkJpeg(data: Uint8Array): JpegCheck {
+  const steps = inspect(data);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same check, giving the event loop a turn every few hundred MCUs: a 1080p picture takes tens
+ * of milliseconds on a Raspberry Pi, which must not stall a bus scheduler's timers.
+ */
+export async function checkJpegYielding(data: Uint8Array): Promise<JpegCheck> {
+  const steps = inspect(data);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+const mcusPerTurn = 512;
+
+function* inspect(data: Uint8Array): Generator<void, JpegCheck> {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return { valid: false, problem: 'not a JPEG (no start-of-image marker)' };
   const dcTables = new Map<number, HuffmanTable>();
   const acTables = new Map<number, HuffmanTable>();
@@ -177,7 +141,7 @@ export function checkJpeg(data: Uint8Array): JpegCheck {
       } else if (marker === 0xda) {
         const { segments, end } = scanSegments(data, i + 2 + length);
         if (!progressive && lumaDc === undefined) {
-          lumaDc = decodeLumaDc(body, components, dcTables, acTables, segments, restartInterval, width, height, quant);
+          lumaDc = yield* decodeLumaDc(body, components, dcTables, acTables, segments, restartInterval, width, height, quant);
         }
         i = end;
         continue;
@@ -190,7 +154,7 @@ export function checkJpeg(data: Uint8Array): JpegCheck {
   }
 }
 
-function decodeLumaDc(
+function* decodeLumaDc(
   sos: Uint8Array,
   frame: Component[],
   dcTables: Map<number, HuffmanTable>,
@@ -200,7 +164,7 @@ function decodeLumaDc(
   width: number,
   height: number,
   quant: Map<number, number>,
-): number[] {
+): Generator<void, number[]> {
   const scan = Array.from({ length: sos[0]! }, (_, c) => {
     const component = frame.find((f) => f.id === sos[1 + c * 2]);
     const dc = dcTables.get(sos[2 + c * 2]! >> 4);
@@ -221,6 +185,7 @@ function decodeLumaDc(
   let segment = 0;
   const predictors = scan.map(() => 0);
   for (let mcu = 0; mcu < mcuCount; mcu++) {
+    if (mcu > 0 && mcu % mcusPerTurn === 0) yield;
     if (restartInterval > 0 && mcu > 0 && mcu % restartInterval === 0) {
       segment++;
       reader = new BitReader(segments[segment] ?? new Uint8Array());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkJpeg } from '../../drivers/cctv/jpeg.ts';
+import { checkJpeg, checkJpegYielding } from '../../drivers/cctv/jpeg.ts';
 import { authorizationHeader, parseChallenges } from '../../drivers/cctv/auth.ts';
 import { decodeResponse, encodeGetRequest } from '../../drivers/cctv/snmp.ts';
 import { videoCodecOf } from '../../drivers/cctv/rtsp-client.ts';
@@ -18,6 +18,11 @@ describe('checkJpeg', () => {
     const check = checkJpeg(street);
     expect(check).toMatchObject({ valid: true, width: 320, height: 240, progressive: false });
     expect(check.spread).toBeGreaterThan(20);
+  });
+
+  it('the yielding check (used by the probe) gives the same answers', async () => {
+    expect(await checkJpegYielding(street)).toEqual(checkJpeg(street));
+    expect(await checkJpegYielding(street.subarray(0, 5000))).toEqual(checkJpeg(street.subarray(0, 5000)));
   });
 
   it('a one-colour picture is valid but has no spread', () => {

@@ -1,7 +1,7 @@
 import type { Probe, ProbeOutcome } from '../probe.ts';
 import { runProbe } from '../probe-run.ts';
 import { authorizationHeader, parseChallenges, type Credentials } from '../auth.ts';
-import { checkJpeg } from '../jpeg.ts';
+import { checkJpegYielding } from '../jpeg.ts';
 
 export interface SnapshotProbeOptions {
   host: string;
@@ -49,7 +49,7 @@ export function snapshotProbe(options: SnapshotProbeOptions): Probe {
         const image = new Uint8Array(await response.arrayBuffer());
         values.bytes = image.length;
         if (image.length > maxImageBytes) return { verdict: 'degraded', reason: `snapshot too large (${image.length} bytes)`, values, units };
-        const check = checkJpeg(image);
+        const check = await checkJpegYielding(image);
         values.width = check.width ?? null;
         values.height = check.height ?? null;
         values.spread = check.spread ?? null;
