@@ -26,6 +26,20 @@ async function getWithAuth(url: string, path: string, credentials: Credentials |
   return fetch(url, { signal, headers: { authorization: authorizationHeader(challenge, credentials, 'GET', path) } });
 }
 
+/** The body, or undefined once it passes `maxBytes` (an MJPEG stream on the snapshot path never ends). */
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.length;
+    // Leaving the loop cancels the stream (and closes the connection).
+    if (total > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 /**
  * HTTP snapshot: proves the image pipeline works. The picture must be a complete JPEG and not one
  * flat colour (a covered lens, a dead sensor or a "no video" frame still answers HTTP 200).
@@ -44,18 +58,18 @@ export function snapshotProbe(options: SnapshotProbeOptions): Probe {
         if (!response.ok) {
           await response.body?.cancel();
           const why = response.status === 401 ? (options.credentials ? 'login rejected' : 'needs credentials') : response.statusText;
-          return { verdict: 'degraded', reason: `snapshot HTTP ${response.status} ${why}`.trim(), values, units };
+          return { verdict: 'degraded', reason: `HTTP ${response.status} ${why}`.trim(), values, units };
         }
-        const image = new Uint8Array(await response.arrayBuffer());
+        const image = await readCapped(response, maxImageBytes);
+        if (image === undefined) return { verdict: 'degraded', reason: `picture larger than ${maxImageBytes} bytes (is the path a video stream?)`, values, units };
         values.bytes = image.length;
-        if (image.length > maxImageBytes) return { verdict: 'degraded', reason: `snapshot too large (${image.length} bytes)`, values, units };
         const check = await checkJpegYielding(image);
         values.width = check.width ?? null;
         values.height = check.height ?? null;
         values.spread = check.spread ?? null;
-        if (!check.valid) return { verdict: 'degraded', reason: `snapshot is not a valid JPEG: ${check.problem ?? 'unknown problem'}`, values, units };
+        if (!check.valid) return { verdict: 'degraded', reason: `not a valid JPEG: ${check.problem ?? 'unknown problem'}`, values, units };
         if (check.spread !== undefined && check.spread < options.minSpread) {
-          return { verdict: 'degraded', reason: `snapshot is one flat colour (spread ${check.spread} < ${options.minSpread}): lens covered, sensor dead or no video`, values, units };
+          return { verdict: 'degraded', reason: `picture is one flat colour (spread ${check.spread} < ${options.minSpread}): lens covered, sensor dead or no video`, values, units };
         }
         const outcome: ProbeOutcome = { verdict: 'ok', values, units };
         if (check.spread === undefined) outcome.reason = 'progressive JPEG: flat-colour check skipped';
