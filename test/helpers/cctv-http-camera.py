@@ -2,7 +2,8 @@
 """The HTTP side of a test camera, on loopback, one role per process so a test can kill each alone.
 
   --role snapshot --images DIR [--auth none|basic|digest --user U --password P]
-      GET /street.jpg, /flat.jpg (files from DIR) and /broken.jpg (street.jpg cut in half).
+      GET /street.jpg, /flat.jpg (files from DIR), /broken.jpg (street.jpg cut in half) and
+      /endless.mjpg (an MJPEG stream, ~20 MB).
   --role onvif [--skew-s N]
   --port N  listen on N (default: a free port), e.g. to restart on the same port
       POST /onvif/device_service answers GetSystemDateAndTime with a clock N seconds off.
@@ -88,12 +89,28 @@ class Handler(BaseHTTPRequestHandler):
         return p.get("username") == args.user and p.get("nonce") == NONCE and p.get("response") == expected
 
     def do_GET(self):
+        if args.role == "snapshot" and self.path == "/endless.mjpg":
+            return self.endless()
         if args.role != "snapshot" or self.path not in images:
             return self.reply(404, b"not found")
         if not self.authorized():
             challenge = f'Basic realm="{REALM}"' if args.auth == "basic" else f'Digest realm="{REALM}", qop="auth", nonce="{NONCE}"'
             return self.reply(401, b"login required", extra={"WWW-Authenticate": challenge})
         self.reply(200, images[self.path], "image/jpeg")
+
+    def endless(self):
+        # A video stream where a snapshot was expected: frames until the client hangs up.
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        frame = b"--frame\r\nContent-Type: image/jpeg\r\n\r\n" + images["/street.jpg"] + b"\r\n"
+        try:
+            for _ in range(2000):
+                self.wfile.write(frame)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))

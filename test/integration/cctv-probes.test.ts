@@ -148,6 +148,12 @@ describe('snapshot probe against an HTTP camera', () => {
     expect(result.reason).toMatch(/not a valid JPEG/);
   });
 
+  it('a video stream on the snapshot path is cut off, not downloaded forever', async () => {
+    const result = await run(probe('none', '/endless.mjpg'));
+    expect(result.verdict).toBe('degraded');
+    expect(result.reason).toMatch(/larger than/);
+  });
+
   for (const auth of ['basic', 'digest']) {
     it(`${auth} login works, and a wrong password is reported without leaking`, async () => {
       expect((await run(probe(auth, '/street.jpg'))).verdict).toBe('ok');
