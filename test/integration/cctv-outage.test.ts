@@ -37,7 +37,15 @@ async function restart(name: keyof typeof peers): Promise<void> {
 }
 
 const latest = (): NewReading | undefined => readings.at(-1);
-const stateIs = (state: string) => (): NewReading | undefined => (latest()?.values.state === state ? latest() : undefined);
+/** Waits for the newest reading to show `state` (and the probe verdicts given); on timeout says what it showed instead. */
+async function waitState(state: string, verdicts: Record<string, string> = {}): Promise<NewReading> {
+  const matches = (r: NewReading | undefined): boolean => r?.values.state === state && Object.entries(verdicts).every(([probe, v]) => r.values[probe] === v);
+  try {
+    return await waitFor(`state ${state} ${JSON.stringify(verdicts)}`, () => (matches(latest()) ? latest() : undefined), 15_000);
+  } catch (error) {
+    throw new Error(`${String(error)}; newest reading: ${JSON.stringify({ state: latest()?.values.state, reasons: latest()?.reasons })}`);
+  }
+}
 const alertSeen = (id: string, state: 'raised' | 'cleared', after: number) => (): AlertInput | undefined =>
   alerts.slice(after).find((a) => a.id === id && a.state === state);
 
@@ -58,14 +66,14 @@ beforeAll(async () => {
         driver: 'cctv',
         host: '127.0.0.1',
         interval: '300ms',
-        timeout: '1s',
+        timeout: '4s',
         credentials: { username: 'viewer', password: { env: 'CITYGW_TEST_CAM_PASSWORD' } },
         probes: {
           tcp: { ports: [peers.rtsp.port, peers.snapshot.port] },
           rtsp: { port: peers.rtsp.port, path: '/stream' },
           onvif: { port: peers.onvif.port },
           snapshot: { port: peers.snapshot.port, path: '/street.jpg' },
-          poe: { host: '127.0.0.1', port: snmp.port, community, portIndex: 7, powerOid: `${powerOidBase}.7`, timeout: '500ms' },
+          poe: { host: '127.0.0.1', port: snmp.port, community, portIndex: 7, powerOid: `${powerOidBase}.7`, timeout: '2s' },
           contacts: { device: 'cabinet-di', power: 'di0', tamper: 'di1', door: 'di2', maxAge: '5s' },
         },
       },
@@ -104,7 +112,7 @@ afterAll(async () => {
 
 describe('a camera watched while its peers die and come back', () => {
   it('starts ok, with every probe ok and the codec known', async () => {
-    const reading = await waitFor('state ok', stateIs('ok'));
+    const reading = await waitState('ok');
     expect(reading).toMatchObject({ device: 'cam-soi-3', kind: 'cctv-health', quality: 'good' });
     expect(reading.values).toMatchObject({ tcp: 'ok', rtsp: 'ok', 'rtsp.codec': 'JPEG', 'rtsp.auth': 'accepted', onvif: 'ok', snapshot: 'ok', poe: 'ok', 'poe.power': 5.4, contacts: 'ok' });
     expect(alerts).toEqual([]);
@@ -124,15 +132,14 @@ describe('a camera watched while its peers die and come back', () => {
     it(`${name} server killed: degraded with the reason and an alert; back: ok and cleared`, async () => {
       const mark = alerts.length;
       await peers[name].kill();
-      const degraded = await waitFor(`degraded after killing ${name}`, stateIs('degraded'));
-      expect(degraded.values[name]).toBe('down');
+      const degraded = await waitState('degraded', { [name]: 'down' });
       expect(degraded.reasons?.state).toContain(`${name}:`);
       const raised = await waitFor('degraded alert', alertSeen('cctv-degraded:cam-soi-3', 'raised', mark));
       expect(raised.severity).toBe('warning');
       expect(raised.message.th).toContain('cam-soi-3');
       expect(raised.message.en).toContain(name);
       await restart(name);
-      await waitFor(`ok after restarting ${name}`, stateIs('ok'));
+      await waitState('ok');
       await waitFor('degraded alert cleared', alertSeen('cctv-degraded:cam-soi-3', 'cleared', mark));
     });
   }
@@ -140,37 +147,36 @@ describe('a camera watched while its peers die and come back', () => {
   it('snmpd killed: PoE unknown, reading uncertain, camera degraded (not offline); back: ok', async () => {
     const mark = alerts.length;
     await snmp.kill();
-    const degraded = await waitFor('degraded without the switch', stateIs('degraded'));
-    expect(degraded.values.poe).toBe('unknown');
+    const degraded = await waitState('degraded', { poe: 'unknown' });
     expect(degraded.quality).toBe('uncertain');
     await waitFor('degraded alert', alertSeen('cctv-degraded:cam-soi-3', 'raised', mark));
     await snmp.restart();
-    await waitFor('ok with the switch back', stateIs('ok'));
+    await waitState('ok');
     await waitFor('degraded alert cleared', alertSeen('cctv-degraded:cam-soi-3', 'cleared', mark));
   });
 
   it('PoE port in fault: offline with a critical alert; delivering again: cleared', async () => {
     const mark = alerts.length;
     snmp.setPort(7, 4, 0);
-    const offline = await waitFor('offline on PoE fault', stateIs('offline'));
+    const offline = await waitState('offline', { poe: 'down' });
     expect(offline.reasons?.state).toMatch(/^poe: PoE fault/);
     const raised = await waitFor('offline alert', alertSeen('cctv-offline:cam-soi-3', 'raised', mark));
     expect(raised.severity).toBe('critical');
     snmp.setPort(7, 3, 5400);
-    await waitFor('ok after PoE recovers', stateIs('ok'));
+    await waitState('ok');
     await waitFor('offline alert cleared', alertSeen('cctv-offline:cam-soi-3', 'cleared', mark));
   });
 
   it('camera power contact off: offline; door open: degraded', async () => {
     const mark = alerts.length;
     contacts = { di0: false, di1: false, di2: false };
-    const offline = await waitFor('offline on power contact', stateIs('offline'));
+    const offline = await waitState('offline', { contacts: 'down' });
     expect(offline.reasons?.contacts).toContain('power is off');
     contacts = { di0: true, di1: false, di2: true };
-    const degraded = await waitFor('degraded on open door', stateIs('degraded'));
+    const degraded = await waitState('degraded', { contacts: 'degraded' });
     expect(degraded.reasons?.contacts).toContain('door open');
     contacts = { di0: true, di1: false, di2: false };
-    await waitFor('ok with the door shut', stateIs('ok'));
+    await waitState('ok');
     await waitFor('offline alert cleared', alertSeen('cctv-offline:cam-soi-3', 'cleared', mark));
     await waitFor('degraded alert cleared', alertSeen('cctv-degraded:cam-soi-3', 'cleared', mark));
   });
@@ -178,12 +184,11 @@ describe('a camera watched while its peers die and come back', () => {
   it('every network peer killed: offline, saying since when; all back: ok', async () => {
     const mark = alerts.length;
     await Promise.all(Object.values(peers).map((peer) => peer.kill()));
-    const offline = await waitFor('offline with no network peer', stateIs('offline'));
-    expect(offline.values).toMatchObject({ tcp: 'down', rtsp: 'down', onvif: 'down', snapshot: 'down' });
+    const offline = await waitState('offline', { tcp: 'down', rtsp: 'down', onvif: 'down', snapshot: 'down' });
     expect(Date.parse(String(offline.values.since))).toBeGreaterThan(0);
     await waitFor('offline alert', alertSeen('cctv-offline:cam-soi-3', 'raised', mark));
     await Promise.all((['rtsp', 'onvif', 'snapshot'] as const).map((name) => restart(name)));
-    await waitFor('ok with all peers back', stateIs('ok'));
+    await waitState('ok');
     await waitFor('offline alert cleared', alertSeen('cctv-offline:cam-soi-3', 'cleared', mark));
   });
 
