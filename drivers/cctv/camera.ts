@@ -139,7 +139,7 @@ export class Camera implements FieldDevice {
       const word = stateWords[state];
       const message = raised
         ? { th: `กล้อง ${this.id} ${word.th}: ${reason}`, en: `Camera ${this.id} is ${word.en}: ${reason}` }
-        : { th: `กล้อง ${this.id} กลับมา${stateWords[rollup.state].th}แล้ว (${stateWords[rollup.state].en})`, en: `Camera ${this.id} is no longer ${word.en} (now ${rollup.state})` };
+        : { th: `กล้อง ${this.id} หายจากสถานะ${word.th}แล้ว (ตอนนี้: ${stateWords[rollup.state].th})`, en: `Camera ${this.id} is no longer ${word.en} (now ${rollup.state})` };
       this.#alert({
         id: `cctv-${state}:${this.id}`,
         state: raised ? 'raised' : 'cleared',

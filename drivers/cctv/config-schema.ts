@@ -16,6 +16,9 @@ const probeTiming = {
 
 const port = z.number().int().min(1).max(65535);
 
+/** A host name or an IPv4/IPv6 address; it reaches `ping`'s command line, so no leading "-" and no spaces. */
+const host = z.string().regex(/^[A-Za-z0-9_:][A-Za-z0-9._:%-]*$/, 'expected a host name or an IP address');
+
 export const icmpProbeSchema = z.strictObject({ ...probeTiming });
 
 export const tcpProbeSchema = z.strictObject({
@@ -53,7 +56,7 @@ export const snapshotProbeSchema = z.strictObject({
 export const poeProbeSchema = z.strictObject({
   ...probeTiming,
   /** The PoE switch (SNMPv2c agent), not the camera. */
-  host: z.string().min(1),
+  host,
   port: port.default(161),
   community: secret,
   /** pethPsePortGroupIndex (the switch's unit; 1 on a single switch). */
@@ -89,7 +92,7 @@ export const cctvDeviceSchema = z
     id: identifier,
     driver: z.literal('cctv'),
     /** The camera's address (IP or host name) for icmp, tcp, rtsp, onvif and snapshot. */
-    host: z.string().min(1),
+    host,
     kind: z.string().min(1).default('cctv-health'),
     /** Default probe interval, and how often a health reading is emitted. */
     interval: durationMs.default(30_000),

@@ -61,6 +61,7 @@ describe('Camera state and alerts', () => {
     cam.record(result('tcp', 'ok'));
     cam.record(result('rtsp', 'ok'));
     expect(cam.state).toBe('ok');
+    expect(alerts[3]!.message).toEqual({ th: 'กล้อง cam-9 หายจากสถานะออฟไลน์แล้ว (ตอนนี้: ทำงานผิดปกติ)', en: 'Camera cam-9 is no longer offline (now degraded)' });
     expect(alerts.slice(3).map((a) => `${a.id} ${a.state}`)).toEqual(['cctv-offline:cam-9 cleared', 'cctv-degraded:cam-9 raised', 'cctv-degraded:cam-9 cleared']);
     expect(cam.stats()).toMatchObject({ state: 'online', camera: 'ok', polls: 6, ok: 4, errors: { 'tcp-down': 1, 'rtsp-down': 1 } });
   });

@@ -27,6 +27,11 @@ describe('cctv device config', () => {
     expect(paths).toContain('devices[2].interval');
   });
 
+  it('a host that would read as a ping option is rejected', () => {
+    const { problems } = checkConfig(base([camera({ host: '-f' }), camera({ id: 'cam-2', host: 'cam 2' }), camera({ id: 'cam-3', host: 'fe80::1%eth0' }), camera({ id: 'cam-4', host: '::1' })]));
+    expect(problems.map((p) => p.path)).toEqual(['devices[0].host', 'devices[1].host']);
+  });
+
   it('the contacts probe must name a configured Modbus device', () => {
     const withContacts = camera({ probes: { contacts: { device: 'cab-di', power: 'di0', door: { point: 'di2', invert: true } } } });
     expect(checkConfig(base([withContacts])).problems).toEqual([{ path: 'devices[0].probes.contacts.device', message: expect.stringContaining('no device with id "cab-di"') }]);
