@@ -20,8 +20,9 @@ const alerts: AlertInput[] = [];
 const logLines: string[] = [];
 let contacts: Record<string, boolean> = { di0: true, di1: false, di2: false };
 
-const peers: Record<'rtsp' | 'onvif' | 'snapshot', Peer> = {} as Record<'rtsp' | 'onvif' | 'snapshot', Peer>;
-const peerArgs: Record<keyof typeof peers, [string, string[]]> = {
+type PeerName = 'rtsp' | 'onvif' | 'snapshot';
+let peers: Record<PeerName, Peer>;
+const peerArgs: Record<PeerName, [string, string[]]> = {
   rtsp: ['cctv-rtsp-server.py', ['--auth', 'digest', '--user', 'viewer', '--password', password]],
   onvif: ['cctv-http-camera.py', ['--role', 'onvif']],
   snapshot: ['cctv-http-camera.py', ['--role', 'snapshot', '--images', fixturesDir, '--auth', 'digest', '--user', 'viewer', '--password', password]],
@@ -31,7 +32,7 @@ let loop: FieldService;
 let device: FieldDevice;
 const controller = new AbortController();
 
-async function restart(name: keyof typeof peers): Promise<void> {
+async function restart(name: PeerName): Promise<void> {
   const [script, args] = peerArgs[name];
   peers[name] = await startPythonPeer(script, [...args, '--port', String(peers[name].port)]);
 }
@@ -50,10 +51,8 @@ const alertSeen = (id: string, state: 'raised' | 'cleared', after: number) => ()
   alerts.slice(after).find((a) => a.id === id && a.state === state);
 
 beforeAll(async () => {
-  for (const name of Object.keys(peerArgs) as (keyof typeof peers)[]) {
-    const [script, args] = peerArgs[name];
-    peers[name] = await startPythonPeer(script, args);
-  }
+  const start = (name: PeerName): Promise<Peer> => startPythonPeer(...peerArgs[name]);
+  peers = { rtsp: await start('rtsp'), onvif: await start('onvif'), snapshot: await start('snapshot') };
   snmp = await startSnmpAgent(community);
   snmp.setPort(7, 3, 5400);
   const config = gatewayConfigSchema.parse({
@@ -105,7 +104,7 @@ beforeAll(async () => {
 afterAll(async () => {
   controller.abort();
   await loop?.stop();
-  await Promise.all(Object.values(peers).map((peer) => peer.kill()));
+  await Promise.all(Object.values(peers ?? {}).map((peer) => peer.kill()));
   await snmp?.kill();
   snmp?.cleanup();
 });
