@@ -22,6 +22,8 @@ let contacts: Record<string, boolean> = { di0: true, di1: false, di2: false };
 
 type PeerName = 'rtsp' | 'onvif' | 'snapshot';
 let peers: Record<PeerName, Peer>;
+/** Every peer process ever started, so afterAll kills them even if beforeAll failed halfway. */
+const started: Peer[] = [];
 const peerArgs: Record<PeerName, [string, string[]]> = {
   rtsp: ['cctv-rtsp-server.py', ['--auth', 'digest', '--user', 'viewer', '--password', password]],
   onvif: ['cctv-http-camera.py', ['--role', 'onvif']],
@@ -35,6 +37,7 @@ const controller = new AbortController();
 async function restart(name: PeerName): Promise<void> {
   const [script, args] = peerArgs[name];
   peers[name] = await startPythonPeer(script, [...args, '--port', String(peers[name].port)]);
+  started.push(peers[name]);
 }
 
 const latest = (): NewReading | undefined => readings.at(-1);
@@ -51,7 +54,11 @@ const alertSeen = (id: string, state: 'raised' | 'cleared', after: number) => ()
   alerts.slice(after).find((a) => a.id === id && a.state === state);
 
 beforeAll(async () => {
-  const start = (name: PeerName): Promise<Peer> => startPythonPeer(...peerArgs[name]);
+  const start = async (name: PeerName): Promise<Peer> => {
+    const peer = await startPythonPeer(...peerArgs[name]);
+    started.push(peer);
+    return peer;
+  };
   peers = { rtsp: await start('rtsp'), onvif: await start('onvif'), snapshot: await start('snapshot') };
   snmp = await startSnmpAgent(community);
   snmp.setPort(7, 3, 5400);
@@ -104,7 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   controller.abort();
   await loop?.stop();
-  await Promise.all(Object.values(peers ?? {}).map((peer) => peer.kill()));
+  await Promise.all(started.map((peer) => peer.kill()));
   await snmp?.kill();
   snmp?.cleanup();
 });
