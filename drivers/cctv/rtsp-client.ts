@@ -90,6 +90,11 @@ export class RtspConnection {
     return { status: Number(statusLine[1]), statusText: statusLine[2]!, headers, body };
   }
 
+  /** Whether the camera closed the connection (or it failed). */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
   close(): void {
     this.#socket.destroy();
   }

@@ -88,6 +88,35 @@ describe('rtsp probe against GStreamer RTSP server', () => {
     });
   }
 
+  it('a camera that hangs up after its 401 gets the answer on a new connection', async () => {
+    // Scripted at the byte boundary: GStreamer keeps the connection open, some camera firmwares do not.
+    const sdp = 'v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H265/90000\r\n';
+    const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const server = createServer((socket) => {
+      socket.on('error', () => socket.destroy());
+      socket.on('data', (chunk: Buffer) => {
+        // A request on a connection we already hung up on goes unanswered, as on the camera.
+        if (socket.writableEnded) return;
+        const text = chunk.toString();
+        const cseq = /CSeq: (\d+)/.exec(text)?.[1] ?? '0';
+        if (text.includes(`Authorization: ${expected}`)) {
+          socket.end(`RTSP/1.0 200 OK\r\nCSeq: ${cseq}\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+        } else {
+          socket.end(`RTSP/1.0 401 Unauthorized\r\nCSeq: ${cseq}\r\nWWW-Authenticate: Basic realm="cam"\r\n\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const result = await run(rtspProbe({ host: '127.0.0.1', port: address.port, path: '/ch1', method: 'DESCRIBE', credentials: good, ...timing }));
+      expect(result).toMatchObject({ verdict: 'ok', values: { code: 200, codec: 'H265', auth: 'accepted' } });
+    } finally {
+      server.close();
+    }
+  });
+
   it('a refused port is down', async () => {
     const result = await run(rtspProbe({ host: '127.0.0.1', port: await closedPort(), path: '/stream', method: 'DESCRIBE', credentials: undefined, ...timing }));
     expect(result).toMatchObject({ verdict: 'down', reason: 'connection refused' });

@@ -29,7 +29,7 @@ export function rtspProbe(options: RtspProbeOptions): Probe {
     timeoutMs: options.timeoutMs,
     run: ({ signal, log }) =>
       runProbe('rtsp', options.timeoutMs, signal, log, async (deadline): Promise<ProbeOutcome> => {
-        const connection = await RtspConnection.open(options.host, options.port, deadline);
+        let connection = await RtspConnection.open(options.host, options.port, deadline);
         try {
           const headers: Record<string, string> = options.method === 'DESCRIBE' ? { Accept: 'application/sdp' } : {};
           let response = await connection.request(options.method, uri, headers);
@@ -39,7 +39,16 @@ export function rtspProbe(options: RtspProbeOptions): Probe {
             if (challenge) {
               authTried = true;
               const authorization = authorizationHeader(challenge, options.credentials, options.method, uri);
-              response = await connection.request(options.method, uri, { ...headers, Authorization: authorization });
+              const authorized = { ...headers, Authorization: authorization };
+              try {
+                response = await connection.request(options.method, uri, authorized);
+              } catch (error) {
+                // Some cameras hang up after a 401: answer the challenge once more on a new connection.
+                if (!connection.closed || deadline.aborted) throw error;
+                connection.close();
+                connection = await RtspConnection.open(options.host, options.port, deadline);
+                response = await connection.request(options.method, uri, authorized);
+              }
             }
           }
           return judge(response, options, authTried);
