@@ -4,6 +4,8 @@ import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
 import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drivers/serial/config-schema.ts';
+import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
+import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from './units.ts';
 
 /**
@@ -31,7 +33,7 @@ const gatewaySectionSchema = z.strictObject({
 
 export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas, serialBusSchema]);
 
-export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, ...serialDeviceSchemas]);
+export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, ...serialDeviceSchemas, cctvDeviceSchema]);
 
 export const gatewayConfigSchema = z
   .strictObject({
@@ -62,6 +64,7 @@ export const gatewayConfigSchema = z
         }
       }
     });
+    checkCctvReferences(config.devices, ctx);
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
