@@ -4,6 +4,7 @@ import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
 import { durationMs } from './units.ts';
+import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**
  * The one schema of the gateway's YAML config. The TypeScript type `GatewayConfig` is derived from
@@ -39,6 +40,7 @@ export const gatewayConfigSchema = z
     buffer: bufferSchema,
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
+    flows: flowsSchema,
   })
   .superRefine((config, ctx) => {
     const busIds = new Map<string, number>();
