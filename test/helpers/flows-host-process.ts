@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultFlowsDir } from '../../gateway/flows-host/host.ts';
 import type { AlertInput } from '../../gateway/alert.ts';
 import type { Reading } from '../../gateway/reading.ts';
 import type { FlowsChildCommand, FlowsChildEvent, FlowsChildOptions } from './flows-host-protocol.ts';
@@ -135,4 +139,32 @@ export class FlowsHostProcess {
   kill(): void {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
   }
+}
+
+/** A flow node as it is stored in flows.json. */
+export type FlowNodeJson = Record<string, unknown> & { id: string; type: string };
+
+/** Writes a flows file into a data folder before the first start (what a deploy leaves there). */
+export function seedFlows(dataDir: string, nodes: FlowNodeJson[], userDir = 'node-red'): void {
+  mkdirSync(join(dataDir, userDir), { recursive: true });
+  writeFileSync(join(dataDir, userDir, 'flows.json'), JSON.stringify(nodes, null, 2));
+}
+
+/** The shipped flow `name` with some of its tab's environment variables changed (as a technician would in the editor). */
+export function shippedFlowWithEnv(name: string, env: Record<string, string | number>): FlowNodeJson[] {
+  const nodes = JSON.parse(readFileSync(join(defaultFlowsDir, `${name}.json`), 'utf8')) as FlowNodeJson[];
+  const tab = nodes.find((n) => n.type === 'tab');
+  if (!tab) throw new Error(`${name} has no tab`);
+  const entries = tab.env as Array<{ name: string; value: string; type: string }>;
+  for (const [key, value] of Object.entries(env)) {
+    const entry = entries.find((e) => e.name === key);
+    if (!entry) throw new Error(`${name} has no environment variable ${key}`);
+    entry.value = String(value);
+  }
+  return nodes;
+}
+
+/** A temporary data folder per test. */
+export function tempDataDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `citygw-${prefix}-`));
 }
