@@ -62,7 +62,12 @@ interface SendEvent {
   msg: Record<string, unknown>;
   source: { id: string; port: number };
 }
-const red = createRequire(import.meta.url)('node-red') as { hooks: { add(name: string, hook: (events: SendEvent[]) => void): void } };
+const red = createRequire(import.meta.url)('node-red') as {
+  hooks: { add(name: string, hook: (events: SendEvent[]) => void): void };
+  events: { on(event: string, listener: () => void): void };
+};
+// Deploys restart the flows; tests wait for this before sending readings to the new flows.
+red.events.on('flows:started', () => send({ type: 'flows-started' }));
 red.hooks.add('onSend.citygwTest', (events) => {
   for (const event of events) {
     const { req: _req, res: _res, ...rest } = event.msg;

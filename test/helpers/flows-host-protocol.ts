@@ -24,6 +24,7 @@ export type FlowsChildCommand =
 export type FlowsChildEvent =
   | { type: 'ready'; editorUrl: string | null; userDir: string }
   | { type: 'failed'; message: string }
+  | { type: 'flows-started' }
   | { type: 'alert'; alert: AlertInput }
   | { type: 'write'; device: string; request: WriteRequest; ok: boolean }
   | { type: 'points'; device: string; points: Record<string, number | boolean> }
