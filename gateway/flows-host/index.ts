@@ -1,0 +1,4 @@
+/** The flows host's public surface: what the gateway process wires. */
+export { FlowsHost, defaultFlowsDir, type FlowsHostOptions } from './host.ts';
+export type { FlowsDeviceInfo, FlowsGatewayApi, FlowsGatewayStatus, FlowsUplinkStatus } from './types.ts';
+export { flowsSchema, type FlowsConfig } from './config-schema.ts';
