@@ -133,7 +133,7 @@ export class FlowsHost {
       await red.start();
       const notRunning = await started;
       // A broken flow must not take the gateway down: readings are still stored and sent.
-      if (notRunning) this.#log.error({ reason: notRunning }, 'flows are not running; fix them in the editor or the flows file');
+      if (notRunning && !signal.aborted) this.#log.error({ reason: notRunning }, 'flows are not running; fix them in the editor or the flows file');
     } catch (error) {
       throw new GatewayError(ErrorCodes.FlowsFailed, `Node-RED did not start: ${toError(error).message}`, { cause: error });
     }
