@@ -20,7 +20,9 @@ interface NodeRedLogEvent {
   id?: string;
   name?: string;
   event?: string;
-  user?: unknown;
+  user?: { username?: string } | null;
+  path?: string;
+  ip?: string;
 }
 
 /** Forwards Node-RED's log events (runtime, nodes, audit) to the gateway's pino logger. */
@@ -32,7 +34,7 @@ export function nodeRedLogHandler(log: Logger): (event: NodeRedLogEvent) => void
     if (event.name) bindings.nodeName = event.name;
     if (event.level === 98) {
       // Audit events say who changed what in the editor: worth keeping at info.
-      log.info({ ...bindings, audit: event.event, user: event.user }, 'editor audit');
+      log.info({ ...bindings, audit: event.event, user: event.user?.username ?? null, path: event.path, ip: event.ip }, 'editor audit');
       return;
     }
     const level = nodeRedLevels[event.level];

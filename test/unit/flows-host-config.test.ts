@@ -123,3 +123,26 @@ describe('user directory', () => {
     }
   });
 });
+
+describe('Node-RED log bridge', () => {
+  it('maps Node-RED levels to the gateway logger and keeps who changed what in the editor', async () => {
+    const { Writable } = await import('node:stream');
+    const { pino } = await import('pino');
+    const { nodeRedLogHandler } = await import('../../gateway/flows-host/settings.ts');
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const handler = nodeRedLogHandler(pino({ level: 'trace' }, sink));
+    handler({ level: 20, msg: new Error('write failed'), type: 'citygw-device-write', id: 'n1', name: 'siren' });
+    handler({ level: 98, event: 'flows.set', user: { username: 'tech' }, path: '/flows', ip: '127.0.0.1' });
+    handler({ level: 99, msg: 'metric' });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 50, msg: 'write failed', nodeType: 'citygw-device-write', nodeId: 'n1', nodeName: 'siren' }),
+      expect.objectContaining({ level: 30, msg: 'editor audit', audit: 'flows.set', user: 'tech', path: '/flows' }),
+    ]);
+  });
+});
