@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { FlowsHostProcess, tempDataDir, type FlowNodeJson } from '../helpers/flo
 
 // The editor over real HTTP(S) on 127.0.0.1: every Node-RED endpoint needs a login, a technician
 // can log in, change the flood threshold and deploy, and after a restart with the editor off the
-// rule fires at the new threshold.
+// rule fires at the new threshold. Node credentials are stored encrypted with the config's key.
 const password = 'canal-test-pass';
 // bcrypt of the password above (cost 8), as `citygw flows-password` prints it.
 const passwordHash = '$2b$08$TnUVY5yaTa9YxiNum29M3uLF/PY.otQwA/z.e9lRijJ2e0f1WD.dm';
@@ -130,6 +131,8 @@ describe('flows editor security', () => {
     const tab = flows.find((n) => n.id === 'citygw-flood-tab')!;
     const entry = (tab.env as Array<{ name: string; value: string }>).find((e) => e.name === 'FLOOD_ALERT_M')!;
     entry.value = '3.5';
+    // A node with credentials (a proxy login) to check they are stored encrypted with the config's key.
+    flows.push({ id: 'test-proxy', type: 'http proxy', name: 'site proxy', url: 'http://127.0.0.1:9', noproxy: [], credentials: { username: 'proxy-user', password: 'proxy-password-42' } });
     const deploy = await httpCall(`${base}flows`, { method: 'POST', headers: { ...auth, 'node-red-deployment-type': 'full' }, body: { flows, rev } });
     expect(deploy.status).toBe(200);
     await gateway.waitFor('flows restarted by the deploy', (events) => events.filter((e) => e.type === 'flows-started')[1]);
@@ -141,6 +144,13 @@ describe('flows editor security', () => {
     // Reboot with the editor off: the deployed threshold is in the flows file and the rule runs.
     const stored = JSON.parse(readFileSync(join(dataDir, 'node-red', 'flows.json'), 'utf8')) as FlowNodeJson[];
     expect(JSON.stringify(stored.find((n) => n.id === 'citygw-flood-tab'))).toContain('"3.5"');
+    const credentialsFile = readFileSync(join(dataDir, 'node-red', 'flows_cred.json'), 'utf8');
+    expect(credentialsFile).not.toContain('proxy-password-42');
+    const sealed = (JSON.parse(credentialsFile) as { $: string }).$;
+    const key = createHash('sha256').update('test-credential-key').digest();
+    const decipher = createDecipheriv('aes-256-ctr', key, Buffer.from(sealed.slice(0, 32), 'hex'));
+    const opened = JSON.parse(decipher.update(sealed.slice(32), 'base64', 'utf8') + decipher.final('utf8')) as Record<string, { password?: string }>;
+    expect(opened['test-proxy']?.password).toBe('proxy-password-42');
     const rebooted = await start(dataDir, { enabled: false });
     expect(rebooted.editorUrl).toBeNull();
     await expect(httpCall(`${base}flows`, { timeoutMs: 2_000 })).rejects.toThrow(/ECONNREFUSED/);
