@@ -42,8 +42,13 @@ module.exports = function (RED) {
         reading,
       };
       const shown = point === '' ? reading.kind : `${point} ${msg.payload}`;
-      node.status({ fill: reading.quality === 'good' ? 'green' : 'yellow', shape: 'dot', text: `${reading.device}: ${shown}` });
-      node.send(msg);
+      // The listener runs inside the gateway's commit notification: a flow problem must stay here.
+      try {
+        node.status({ fill: reading.quality === 'good' ? 'green' : 'yellow', shape: 'dot', text: `${reading.device}: ${shown}` });
+        node.send(msg);
+      } catch (error) {
+        node.error(error, msg);
+      }
     });
 
     node.on('close', (done) => {

@@ -146,3 +146,16 @@ describe('Node-RED log bridge', () => {
     ]);
   });
 });
+
+describe('FlowsHost with flows disabled', () => {
+  it('starts and stops without Node-RED or a user directory', async () => {
+    const { existsSync } = await import('node:fs');
+    const { FlowsHost } = await import('../../gateway/flows-host/host.ts');
+    const dataDir = mkdtempSync(join(tmpdir(), 'flows-off-'));
+    const host = new FlowsHost({ config: parse({ enabled: false }), dataDir, log: silentLogger(), api });
+    await host.start(new AbortController().signal);
+    expect(host.editor).toBeNull();
+    expect(existsSync(host.userDir)).toBe(false);
+    await host.stop();
+  });
+});
