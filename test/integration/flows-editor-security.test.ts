@@ -126,6 +126,13 @@ describe('flows editor security', () => {
     const { flows, rev } = current.json<{ flows: FlowNodeJson[]; rev: string }>();
     const devices = await httpCall(`${base}citygw/devices`, { headers: auth });
     expect(devices.status).toBe(200);
+    // The editor has the gateway's node package, loaded without errors, with its editor and help HTML.
+    const nodeSets = (await httpCall(`${base}nodes`, { headers: { ...auth, accept: 'application/json' } })).json<Array<{ module: string; types: string[]; enabled: boolean; err?: string }>>();
+    const ours = nodeSets.filter((set) => set.module === 'node-red-contrib-citygw');
+    expect(ours.flatMap((set) => set.types).sort()).toEqual(['citygw-alert', 'citygw-device-write', 'citygw-readings-in', 'citygw-status']);
+    expect(ours.every((set) => set.enabled && !set.err)).toBe(true);
+    const editorHtml = (await httpCall(`${base}nodes`, { headers: { ...auth, accept: 'text/html' } })).text;
+    for (const type of ['citygw-readings-in', 'citygw-alert', 'citygw-device-write', 'citygw-status']) expect(editorHtml).toContain(`data-help-name="${type}"`);
 
     // The technician's change: the alert stage from 3.5 m instead of 3.7 m.
     const tab = flows.find((n) => n.id === 'citygw-flood-tab')!;
