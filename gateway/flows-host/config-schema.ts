@@ -54,6 +54,11 @@ export const flowsSchema = z
      * start; a flow tab's own environment takes precedence over these.
      */
     env: z.record(identifier, envValue).default({}),
+    /**
+     * Node-RED's own network and process nodes (MQTT, HTTP, WebSocket, TCP, UDP, exec). Off: flows
+     * reach devices and upstream only through the gateway, as the store-and-forward path requires.
+     */
+    allowNetworkNodes: z.boolean().default(false),
     editor: editorSchema,
   })
   .prefault({});

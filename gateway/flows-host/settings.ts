@@ -12,6 +12,12 @@ const nodeRedLevels: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug
   60: 'trace',
 };
 
+/**
+ * Core node files that open connections or run programs; left out unless `flows.allowNetworkNodes`.
+ * TLS and proxy configuration nodes stay: they only hold settings.
+ */
+export const networkNodeFiles = ['10-mqtt.js', '21-httpin.js', '21-httprequest.js', '22-websocket.js', '31-tcpin.js', '32-udp.js', '90-exec.js'];
+
 /** One log event as Node-RED hands it to a logging handler. */
 interface NodeRedLogEvent {
   level: number;
@@ -72,6 +78,7 @@ export function buildNodeRedSettings(input: NodeRedSettingsInput): NodeRedSettin
     nodesDir: [input.nodesDir],
     flowFile: 'flows.json',
     flowFilePretty: true,
+    nodesExcludes: flows.allowNetworkNodes ? [] : networkNodeFiles,
     // Flows must not serve HTTP: there is no HTTP server when the editor is off, and the
     // HTTP-in endpoints would not share the editor's login.
     httpNodeRoot: false,

@@ -131,6 +131,10 @@ describe('flows editor security', () => {
     const ours = nodeSets.filter((set) => set.module === 'node-red-contrib-citygw');
     expect(ours.flatMap((set) => set.types).sort()).toEqual(['citygw-alert', 'citygw-device-write', 'citygw-readings-in', 'citygw-status']);
     expect(ours.every((set) => set.enabled && !set.err)).toBe(true);
+    // Node-RED's own connection and process nodes are not there: flows go through the gateway.
+    const allTypes = new Set(nodeSets.flatMap((set) => set.types));
+    for (const type of ['mqtt in', 'mqtt out', 'http in', 'http request', 'websocket in', 'tcp in', 'udp out', 'exec']) expect(allTypes.has(type), type).toBe(false);
+    expect(allTypes.has('function')).toBe(true);
     const editorHtml = (await httpCall(`${base}nodes`, { headers: { ...auth, accept: 'text/html' } })).text;
     for (const type of ['citygw-readings-in', 'citygw-alert', 'citygw-device-write', 'citygw-status']) expect(editorHtml).toContain(`data-help-name="${type}"`);
 

@@ -67,6 +67,9 @@ describe('Node-RED settings from the config', () => {
     expect(settings.functionExternalModules).toBe(false);
     expect(settings.externalModules).toMatchObject({ autoInstall: false, palette: { allowInstall: false } });
     expect(settings.citygw.api).toBe(api);
+    expect(settings.nodesExcludes).toEqual(expect.arrayContaining(['10-mqtt.js', '21-httprequest.js', '31-tcpin.js', '90-exec.js']));
+    const open = buildNodeRedSettings({ ...base, flows: parse({ allowNetworkNodes: true }).flows, passwordHash: undefined });
+    expect(open.nodesExcludes).toEqual([]);
   });
 
   it('with the editor on: a login with the configured hash, and still no HTTP nodes', () => {
