@@ -129,13 +129,17 @@ describe('flood alert flow', () => {
     expect(await gateway.points('siren-box')).toMatchObject({ siren: true });
   });
 
-  it('keeps the raised stage across a restart, so the alert is cleared after the reboot', async () => {
+  it('keeps the raised stage across a restart, writes the relays again, and clears after the reboot', async () => {
     const first = await startGateway();
     feed(first.gateway, [level('canal', 0, 4.1)]);
     await first.gateway.waitForAlert('critical', (a) => a.values?.stage === 'critical');
     expect(await first.gateway.stop()).toBe(0);
 
     const second = await startGateway({ dataDir: first.dataDir, seed: false });
+    // Same stage, but the relay box may have lost power: the siren is written again.
+    second.gateway.reading(level('canal', 5, 4.05));
+    await second.gateway.waitFor('siren on again', () => second.gateway.writes().find((w) => w.request.point === 'siren' && w.request.value === true));
+    expect(second.gateway.alerts()).toEqual([]);
     second.gateway.reading(level('canal', 30, 3.0));
     const cleared = await second.gateway.waitForAlert('cleared after reboot', (a) => a.rule === 'flood-stage');
     expect(cleared.state).toBe('cleared');
