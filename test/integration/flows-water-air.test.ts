@@ -89,7 +89,9 @@ describe('school air-quality advisory flow', () => {
     gateway.reading(air(110, 30));
     const cleared = await gateway.waitForAlert('advisory cleared', (a) => a.rule === 'school-aqi' && a.state === 'cleared');
     expect(cleared.values).toMatchObject({ band: 'yellow' });
-    await gateway.waitFor('sign off', () => gateway.writes().find((w) => w.device === 'school-sign' && w.request.value === false));
+    await gateway.waitFor('sign off', () => gateway.writes().filter((w) => w.device === 'school-sign' && w.request.value === false)[1]);
+    // Written once at the start (known state), on at orange, off below it.
+    expect(gateway.writes().map((w) => w.request.value)).toEqual([false, true, false]);
 
     expect(bandChanges()).toEqual(['blue', 'yellow', 'orange', 'red', 'orange', 'yellow']);
     expect(gateway.alerts().map((a) => [a.state, a.severity, a.values?.band])).toEqual([
@@ -99,6 +101,21 @@ describe('school air-quality advisory flow', () => {
       ['cleared', 'info', 'yellow'],
     ]);
     expect(await gateway.points('school-sign')).toEqual({ indoor_sign: false });
+  });
+
+  it('keeps the sign on while any sensor of the school advises indoors', async () => {
+    const gateway = await startGateway('school-air-advisory', { AIR_MIN_HOLD_MIN: 0 }, { SIGN_DEVICE: 'school-sign', SIGN_POINT: 'lamp' });
+    const air = (device: string, minute: number, pm25: number) => reading(device, 'air-quality', minute, { pm25 });
+    for (const r of [air('gate', 0, 50), air('yard', 0, 20)]) gateway.reading(r);
+    await gateway.waitFor('lamp on', () => gateway.writes().find((w) => w.request.value === true));
+    gateway.reading(air('yard', 5, 60));
+    gateway.reading(air('gate', 10, 10));
+    await gateway.waitForAlert('gate cleared', (a) => a.device === 'gate' && a.state === 'cleared');
+    expect(await gateway.points('school-sign')).toEqual({ lamp: true });
+    gateway.reading(air('yard', 15, 10));
+    await gateway.waitForAlert('yard cleared', (a) => a.device === 'yard' && a.state === 'cleared');
+    await gateway.waitFor('lamp off', () => gateway.writes().find((w) => w.request.value === false));
+    expect(gateway.writes().map((w) => w.request.value)).toEqual([true, false]);
   });
 
   it('uses the Thai AQI when the reading carries it', async () => {
