@@ -138,9 +138,14 @@ export class FlowsHost {
       throw new GatewayError(ErrorCodes.FlowsFailed, `Node-RED did not start: ${toError(error).message}`, { cause: error });
     }
     if (server) {
-      this.#server = server;
-      this.#editor = await listen(server, flows.editor);
-      this.#log.info({ url: this.#editor.url, user: flows.editor.username }, 'flows editor listening (login required)');
+      try {
+        this.#editor = await listen(server, flows.editor);
+        this.#server = server;
+        this.#log.info({ url: this.#editor.url, user: flows.editor.username }, 'flows editor listening (login required)');
+      } catch (error) {
+        // The rules matter more than the editor: they keep running without it.
+        this.#log.error({ err: toError(error) }, 'flows editor not available; the rules run without it');
+      }
     }
     this.#log.info({ version: red.version(), userDir: this.userDir, editor: flows.editor.enabled }, 'flows running');
   }

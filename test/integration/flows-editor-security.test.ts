@@ -170,6 +170,23 @@ describe('flows editor security', () => {
     expect(afterReboot.values?.stage).toBe('alert');
   });
 
+  it('keeps the rules running when the editor port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (squatter.address() as { port: number }).port;
+      const gateway = await start(tempDataDir('flows-editor-busy'), { enabled: true, port, username: 'tech', passwordHash });
+      expect(gateway.editorUrl).toBeNull();
+      const line = await gateway.waitFor('editor error logged', () => gateway.stderr.split('\n').find((l) => l.includes('flows editor not available')));
+      expect(line).toContain('EADDRINUSE');
+      gateway.reading(level('canal', 3.8));
+      await gateway.waitForAlert('rule still runs', (a) => a.values?.stage === 'alert');
+    } finally {
+      squatter.close();
+    }
+  });
+
   it('serves the editor over HTTPS with the configured certificate, behind the same login', async () => {
     const dir = tempDataDir('flows-tls');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
