@@ -7,6 +7,7 @@ import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drive
 import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
 import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from './units.ts';
+import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**
  * The one schema of the gateway's YAML config. The TypeScript type `GatewayConfig` is derived from
@@ -42,6 +43,7 @@ export const gatewayConfigSchema = z
     buffer: bufferSchema,
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
+    flows: flowsSchema,
   })
   .superRefine((config, ctx) => {
     const busIds = new Map<string, number>();
