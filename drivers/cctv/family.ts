@@ -1,0 +1,31 @@
+import { child } from '../../gateway/log.ts';
+import type { DriverFamily, FieldSetup } from '../types.ts';
+import type { CctvDeviceConfig } from './config-schema.ts';
+import { buildProbes } from './build-probes.ts';
+import { Camera } from './camera.ts';
+import { CameraProbeLoop } from './probe-loop.ts';
+
+/** CCTV health: one Camera (FieldDevice) and one probe loop (FieldService) per `driver: cctv` device. */
+export const cctvFamily: DriverFamily = {
+  name: 'cctv',
+  create(ctx): FieldSetup {
+    const log = child(ctx.log, 'cctv');
+    const setup: FieldSetup = { services: [], devices: [] };
+    for (const device of ctx.config.devices) {
+      if (device.driver !== 'cctv') continue;
+      const config: CctvDeviceConfig = device;
+      const camera = new Camera({
+        id: config.id,
+        kind: config.kind,
+        probes: buildProbes(config, (id) => ctx.latestReading(id)),
+        log: log.child({ device: config.id }),
+        alert: ctx.alert,
+        emit: (reading) => ctx.emit(reading),
+        confirm: config.confirm,
+      });
+      setup.devices.push(camera);
+      setup.services.push(new CameraProbeLoop(camera, config.interval, log));
+    }
+    return setup;
+  },
+};
