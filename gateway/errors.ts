@@ -24,6 +24,7 @@ export const ErrorCodes = {
   StorageCorrupt: 300,
   StorageFull: 301,
   StorageClosed: 302,
+  StorageWriteFailed: 303,
   // 4xx uplink
   UplinkNotConnected: 400,
   UplinkRejected: 401,

@@ -99,6 +99,11 @@ export class Retention {
     if (freed > 0) this.log.warn({ policy: this.limits.whenFull, freed, rowsOver, bytesOver, limitBytes }, 'outbox full: readings evicted');
   }
 
+  /** Drops the oldest `share` of the readings (at least one), counted as evicted: for a full disk. */
+  evictShare(host: RetentionHost, share: number): number {
+    return this.dropOldest(host, Math.max(1, Math.ceil(host.readingRows() * share)));
+  }
+
   private expire(host: RetentionHost, nowMs: number): void {
     const cutoff = nowMs - this.limits.maxAge;
     // Rows are in commit order, so the scan stops at the first reading that is young enough.

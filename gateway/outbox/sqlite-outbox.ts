@@ -1,17 +1,19 @@
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { toAlertPayload, type AlertInput, type AlertPayload } from '../alert.ts';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NewReading, Reading } from '../reading.ts';
-import { decodeReading, encodeReading, ShapeDictionary, type ReadingRow } from './codec.ts';
+import { encodeReading, ShapeDictionary } from './codec.ts';
 import { CommitLog } from './commit-log.ts';
 import type { BufferConfig } from './config-schema.ts';
-import { addCounters, alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
-import { buildHistory, buildLive, storedMessage, take, type Budget, type IdReading } from './lanes.ts';
+import { alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
+import { depthAndOldest, fileBytes, laneTotals } from './inspect.ts';
+import { buildHistory, buildLive, type Budget } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
 import { Retention, type RetentionHost } from './retention.ts';
+import { RowReader } from './reader.ts';
+import { deleteRows } from './row-ops.ts';
 import { messageLanes } from './schema.ts';
 import type { NextBatchOptions, Outbox, OutboxListener, OutboxStats, OutgoingMessage, StreamCounters } from './types.ts';
 
@@ -23,6 +25,9 @@ export interface SqliteOutboxOptions {
   /** Wall clock, replaceable in tests. */
   nowMs?: () => number;
 }
+
+/** Readings held in memory while commits fail, before new ones are refused (and counted). */
+const maxQueuedReadings = 100_000;
 
 /** Health snapshots kept: only the newest matter, older ones are replaced (and counted). */
 const healthKept = 5;
@@ -74,7 +79,7 @@ export class SqliteOutbox implements Outbox {
 
   private readonly retention: Retention;
   private readonly retentionHost: RetentionHost;
-  private selectReadings: Statement<[number, number, number], ReadingRow> | undefined;
+  private readonly reader: RowReader;
 
   constructor(options: SqliteOutboxOptions) {
     this.config = options.config;
@@ -82,6 +87,7 @@ export class SqliteOutbox implements Outbox {
     this.now = options.nowMs ?? Date.now;
     this.path = isAbsolute(options.config.path) ? options.config.path : join(options.dataDir, options.config.path);
     this.retention = new Retention(options.config, dirname(this.path), options.log);
+    this.reader = new RowReader(this.shapes, (id) => this.inflight.has(id) || this.acked.has(id));
     this.retentionHost = {
       isBusy: (id) => this.inflight.has(id) || this.acked.has(id),
       deviceOfShape: (shape) => this.shapes.get(shape)?.device ?? '?',
@@ -107,15 +113,9 @@ export class SqliteOutbox implements Outbox {
     this.nextId = maxId + 1;
     this.commitLog = new CommitLog(this.nextId);
     this.depthByStream.clear();
-    for (const row of db.prepare<[], { shape: number; n: number }>('SELECT shape, count(*) AS n FROM readings GROUP BY shape').all()) {
-      const device = this.shapes.get(row.shape)?.device ?? '?';
-      this.addDepth(device, row.n);
-    }
-    for (const row of db.prepare<[], { lane: number; n: number }>('SELECT lane, count(*) AS n FROM messages GROUP BY lane').all()) {
-      this.addDepth(row.lane === messageLanes.alert ? alertStream : healthStream, row.n);
-    }
+    for (const [stream, { depth }] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) this.addDepth(stream, depth);
     this.retention.prepare(db);
-    this.selectReadings = db.prepare('SELECT id, shape, seq, ts, q, v, r FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
+    this.reader.prepare(db);
     this.timer = setInterval(() => this.flushQuietly(), this.config.commitInterval);
     this.timer.unref();
     this.log.info({ path: this.path, depth: this.depth(), openState: this.openState.state }, 'outbox open');
@@ -126,8 +126,10 @@ export class SqliteOutbox implements Outbox {
     const seq = Math.max(this.lastSeq.get(reading.device) ?? 0, this.seqFloor) + 1;
     this.lastSeq.set(reading.device, seq);
     const committed: Reading = { ...reading, seq };
-    this.pendingReadings.push(committed);
     this.counters.add(reading.device, 'produced');
+    // Commits failing (a dead SD card): keep memory bounded; the refused seqs show as a gap.
+    if (this.pendingReadings.length >= maxQueuedReadings) this.counters.add(reading.device, 'rejected');
+    else this.pendingReadings.push(committed);
     return committed;
   }
 
@@ -163,7 +165,7 @@ export class SqliteOutbox implements Outbox {
         const accepted = this.retention.acceptable(db, readings.length, this.readingRows(), nowMs);
         this.insertReadings(db, readings, accepted);
         this.insertMessages(db, messages, alerts);
-        this.deleteAcked(db, acks);
+        deleteRows(db, acks);
         this.retention.enforce(db, this.retentionHost, nowMs);
         this.counters.persist(db);
         committed = readings.slice(0, accepted);
@@ -175,11 +177,13 @@ export class SqliteOutbox implements Outbox {
       this.depthByStream.clear();
       for (const [k, v] of depthBefore) this.depthByStream.set(k, v);
       this.shapes.rollback();
-      throw new GatewayError(ErrorCodes.StorageFull, `outbox commit failed: ${toError(thrown).message}`, { cause: thrown, context: { path: this.path, queued: readings.length + messages.length } });
+      const full = thrown instanceof Error && 'code' in thrown && thrown.code === 'SQLITE_FULL';
+      throw new GatewayError(full ? ErrorCodes.StorageFull : ErrorCodes.StorageWriteFailed, `outbox commit failed: ${toError(thrown).message}`, { cause: thrown, context: { path: this.path, queued: readings.length + messages.length } });
     }
     this.pendingReadings = [];
     this.pendingMessages = [];
     this.pendingAcks = [];
+    for (const id of acks) this.acked.delete(id);
     if (this.nextId > firstId) this.commitLog.record(this.now(), firstId);
     this.notify(committed, alerts);
   }
@@ -194,12 +198,12 @@ export class SqliteOutbox implements Outbox {
     }
     const budget: Budget = { messages: options.maxMessages, bytes: options.maxBytes, out: 0 };
     const out: OutgoingMessage[] = [];
-    this.takeStoredMessages(db, budget, out);
+    this.reader.takeStoredMessages(budget, this.inflight.size + this.acked.size, out);
     const boundary = this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
     this.liveCursor = Math.max(this.liveCursor, boundary - 1);
-    this.liveCursor = this.takeReadings(this.liveCursor, this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
+    this.liveCursor = this.reader.takeReadings(this.liveCursor, this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
     const batchSize = this.config.drain.historyBatch;
-    this.historyCursor = this.takeReadings(this.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
+    this.historyCursor = this.reader.takeReadings(this.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
       const stream = table === 'readings' ? message.topic.split('/')[1]! : message.lane === 'alert' ? alertStream : healthStream;
@@ -241,24 +245,18 @@ export class SqliteOutbox implements Outbox {
     return total;
   }
 
+  /**
+   * Counters per stream and lane. Depth is exact (memory); the oldest time per stream takes one
+   * pass over the table, so call this at the health interval, not per message.
+   */
   stats(): OutboxStats {
     const db = this.requireOpen();
     const streams: Record<string, StreamCounters> = {};
     const streamOf = (name: string): StreamCounters => (streams[name] ??= { ...emptyStreamCounters(), ...this.counters.get(name) });
     for (const name of this.counters.streams()) streamOf(name);
     for (const [name, n] of this.depthByStream) streamOf(name).depth = n;
-    for (const row of db.prepare<[], { shape: number; ts: number }>('SELECT shape, min(ts) AS ts FROM readings GROUP BY shape').all()) {
-      const device = this.shapes.get(row.shape)?.device;
-      if (device === undefined) continue;
-      const s = streamOf(device);
-      if (s.oldestTsMs === null || row.ts < s.oldestTsMs) s.oldestTsMs = row.ts;
-    }
-    for (const row of db.prepare<[], { lane: number; ts: number }>('SELECT lane, min(ts) AS ts FROM messages GROUP BY lane').all()) {
-      streamOf(row.lane === messageLanes.alert ? alertStream : healthStream).oldestTsMs = row.ts;
-    }
-    const lanes: Record<string, StreamCounters> = { alert: emptyStreamCounters(), health: emptyStreamCounters(), reading: emptyStreamCounters() };
-    for (const [name, s] of Object.entries(streams)) addCounters(name === alertStream ? lanes.alert! : name === healthStream ? lanes.health! : lanes.reading!, s);
-    return { path: this.path, bytesOnDisk: this.bytesOnDisk(), lanes, streams, openState: this.openState };
+    for (const [name, { oldestTsMs }] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) streamOf(name).oldestTsMs = oldestTsMs;
+    return { path: this.path, bytesOnDisk: fileBytes(this.path), lanes: laneTotals(streams), streams, openState: this.openState };
   }
 
   addListener(listener: OutboxListener): () => void {
@@ -325,77 +323,12 @@ export class SqliteOutbox implements Outbox {
     if (messages.some((m) => m.lane === 'health')) this.trimHealth(db);
   }
 
-  /** Deletes acknowledged rows in id ranges (acks arrive mostly in order, so ranges are long). */
-  private deleteAcked(db: Database, ids: number[]): void {
-    if (ids.length === 0) return;
-    const sorted = [...ids].sort((a, b) => a - b);
-    const delReadings = db.prepare('DELETE FROM readings WHERE id BETWEEN ? AND ?');
-    const delMessages = db.prepare('DELETE FROM messages WHERE id BETWEEN ? AND ?');
-    let start = sorted[0]!;
-    let prev = start;
-    const flushRange = (): void => {
-      delReadings.run(start, prev);
-      delMessages.run(start, prev);
-    };
-    for (const id of sorted.slice(1)) {
-      if (id === prev + 1) {
-        prev = id;
-        continue;
-      }
-      flushRange();
-      start = id;
-      prev = id;
-    }
-    flushRange();
-    for (const id of ids) this.acked.delete(id);
-  }
-
   private trimHealth(db: Database): void {
     const ids = db.prepare<[number, number], { id: number }>('SELECT id FROM messages WHERE lane = ? ORDER BY id DESC LIMIT -1 OFFSET ?').all(messageLanes.health, healthKept);
-    const del = db.prepare('DELETE FROM messages WHERE id = ?');
-    for (const { id } of ids) {
-      if (this.inflight.has(id) || this.acked.has(id)) continue;
-      del.run(id);
-      this.counters.add(healthStream, 'evicted');
-      this.addDepth(healthStream, -1);
-    }
-  }
-
-  private takeStoredMessages(db: Database, budget: Budget, out: OutgoingMessage[]): void {
-    const limit = budget.messages + this.inflight.size + this.acked.size;
-    const rows = db.prepare<[number], { id: number; lane: number; payload: string }>('SELECT id, lane, payload FROM messages ORDER BY lane, id LIMIT ?').all(limit);
-    for (const row of rows) {
-      if (this.inflight.has(row.id) || this.acked.has(row.id)) continue;
-      if (!take(budget, row.payload.length)) return;
-      out.push(storedMessage(row.id, row.lane === messageLanes.alert ? 'alert' : 'health', row.payload));
-    }
-  }
-
-  /**
-   * Hands out readings with `cursor < id < endId` through `build` (`perMessage` readings per
-   * message), skipping rows in flight or
-   * acknowledged. Returns the new cursor: the last row that went out (or was skipped before it).
-   */
-  private takeReadings(cursor: number, endId: number, perMessage: number, budget: Budget, out: OutgoingMessage[], build: (rows: IdReading[]) => { messages: OutgoingMessage[]; used: number }): number {
-    while (budget.messages > 0 && cursor < endId - 1) {
-      // Read about what the budget can carry: decoding rows that will not go out is wasted work.
-      const chunk = Math.min(20_000, Math.max(16, budget.messages * perMessage));
-      const rows = this.selectReadings!.all(cursor, endId, chunk);
-      if (rows.length === 0) return cursor;
-      const usable: IdReading[] = [];
-      for (const row of rows) {
-        if (this.inflight.has(row.id) || this.acked.has(row.id)) continue;
-        const shape = this.shapes.get(row.shape);
-        if (!shape) throw new GatewayError(ErrorCodes.StorageCorrupt, `reading ${row.id} refers to unknown shape ${row.shape}`);
-        usable.push({ id: row.id, reading: decodeReading(row, shape) });
-      }
-      const { messages, used } = build(usable);
-      out.push(...messages);
-      if (used < usable.length) return usable[used]!.id - 1;
-      cursor = rows[rows.length - 1]!.id;
-      if (rows.length < chunk) return cursor;
-    }
-    return cursor;
+    const old = ids.map((row) => row.id).filter((id) => !this.inflight.has(id) && !this.acked.has(id));
+    deleteRows(db, old);
+    this.counters.add(healthStream, 'evicted', old.length);
+    this.addDepth(healthStream, -old.length);
   }
 
   private readingRows(): number {
@@ -419,24 +352,30 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
+  /** The commit timer: a failed commit is logged and retried; a full disk first makes room. */
   private flushQuietly(): void {
     try {
       this.flush();
     } catch (thrown) {
-      this.log.error({ err: toError(thrown) }, 'outbox commit failed; readings stay queued in memory');
+      this.log.error({ err: toError(thrown), queued: this.pendingReadings.length }, 'outbox commit failed; readings stay queued in memory');
+      if (isGatewayError(thrown, ErrorCodes.StorageFull)) this.makeRoom();
     }
   }
 
-  private bytesOnDisk(): number {
-    let total = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        total += statSync(this.path + suffix).size;
-      } catch {
-        // no WAL file right after a checkpoint
+  /** The disk is full before the byte limits said so: apply the when-full policy now. */
+  private makeRoom(): void {
+    const db = this.requireOpen();
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      if (this.config.whenFull === 'reject-new') {
+        for (const reading of this.pendingReadings) this.counters.add(reading.device, 'rejected');
+        this.pendingReadings = [];
+      } else {
+        db.transaction(() => this.retention.evictShare(this.retentionHost, 0.1))();
       }
+    } catch (thrown) {
+      this.log.error({ err: toError(thrown) }, 'could not make room in the outbox');
     }
-    return total;
   }
 
   private requireOpen(): Database {

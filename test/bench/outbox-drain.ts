@@ -115,12 +115,14 @@ try {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(10);
   process.stdout.write(`drain: backlog of ${total.toLocaleString('en-US')} 4-value readings, ${devices} devices, QoS 1 to Mosquitto on loopback, ${inflight} in flight\n`);
 
-  const base = await plainMqtt(broker.url);
-  process.stdout.write(`baseline plain mqtt.js QoS 1        ${fmt(total / base.seconds)} readings/s   (${base.seconds.toFixed(1)} s, peak RSS ${base.rssMb.toFixed(0)} MB)\n`);
-
+  // Baseline before and after the outbox's live run; the faster one counts (warm-up, neighbours).
+  const firstBase = await plainMqtt(broker.url);
   let box = fill(join(dir, 'live'));
   const live = await drainOutbox(box, broker.url, true);
   box.close();
+  const secondBase = await plainMqtt(broker.url);
+  const base = firstBase.seconds <= secondBase.seconds ? firstBase : secondBase;
+  process.stdout.write(`baseline plain mqtt.js QoS 1        ${fmt(total / base.seconds)} readings/s   (best of ${firstBase.seconds.toFixed(1)} s and ${secondBase.seconds.toFixed(1)} s, peak RSS ${base.rssMb.toFixed(0)} MB)\n`);
   const liveRatio = live.readings / live.seconds / (total / base.seconds);
   process.stdout.write(`outbox live lane (1 per message)    ${fmt(live.readings / live.seconds)} readings/s   (${live.seconds.toFixed(1)} s, ${live.messages.toLocaleString('en-US')} messages, peak RSS ${live.rssMb.toFixed(0)} MB)\n`);
   process.stdout.write(`live ratio: ${liveRatio.toFixed(2)} of baseline (target >= 0.80) ${liveRatio >= 0.8 ? 'OK' : 'BELOW TARGET'}\n`);

@@ -96,6 +96,18 @@ describe('outbox retention', () => {
     expect(seqs.length).toBeGreaterThan(250);
   });
 
+  it('treats a nearly full disk like a full outbox: evicts readings (counted), keeps alerts', () => {
+    // More free space asked for than any disk has: the byte limit drops to nothing.
+    const { outbox } = setup({ minFreeDisk: '1000000GB' });
+    const now = Date.now();
+    for (let i = 0; i < 50; i++) outbox.appendReading(floodReading('canal', now + i));
+    outbox.appendAlert(floodAlert(1));
+    outbox.flush();
+    const stats = outbox.stats();
+    expect(stats.streams.canal).toMatchObject({ stored: 50, evicted: 50, depth: 0 });
+    expect(stats.lanes.alert).toMatchObject({ stored: 1, depth: 1, evicted: 0 });
+  });
+
   it('never evicts a row in flight', () => {
     const { outbox } = setup({ maxRows: 10 });
     const now = Date.now();
