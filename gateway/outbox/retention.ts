@@ -24,6 +24,9 @@ const headroom = 0.05;
  * the past until NTP answers, and its first readings must not look decades old.
  */
 const plausibleSinceMs = Date.UTC(2020, 0, 1);
+/** Free pages worth shrinking the file for, and how many to give back per step (4 KB pages). */
+const shrinkMinPages = 2048;
+const shrinkStepPages = 2048;
 /** How often the file system's free space is read. */
 const diskCheckIntervalMs = 5_000;
 
@@ -97,6 +100,16 @@ export class Retention {
     const toFree = Math.ceil(Math.max(rowsOver + this.limits.maxRows * headroom, bytesOver > 0 ? (bytesOver + limitBytes * headroom) / bytesPerRow : 0));
     const freed = this.limits.whenFull === 'downsample' ? this.thin(host, toFree) : this.dropOldest(host, toFree);
     if (freed > 0) this.log.warn({ policy: this.limits.whenFull, freed, rowsOver, bytesOver, limitBytes }, 'outbox full: readings evicted');
+  }
+
+  /**
+   * Gives free pages back to the file system after a drain, a few MB at a time (pages are moved,
+   * so this is spread out), once more than a quarter of the file is free.
+   */
+  shrink(db: Database): void {
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    if (free > shrinkMinPages && free > pages / 4) db.pragma(`incremental_vacuum(${shrinkStepPages})`);
   }
 
   /** Drops the oldest `share` of the readings (at least one), counted as evicted: for a full disk. */

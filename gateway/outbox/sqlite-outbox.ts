@@ -65,6 +65,8 @@ export class SqliteOutbox implements Outbox {
   private nextId = 1;
   private commitLog = new CommitLog(1);
   private timer: NodeJS.Timeout | undefined;
+  /** First commit not yet forced to the card (`sync: normal`). */
+  private unsyncedSinceMs: number | undefined;
 
   private pendingReadings: Reading[] = [];
   private pendingMessages: PendingMessage[] = [];
@@ -185,6 +187,7 @@ export class SqliteOutbox implements Outbox {
     this.pendingAcks = [];
     for (const id of acks) this.acked.delete(id);
     if (this.nextId > firstId) this.commitLog.record(this.now(), firstId);
+    this.unsyncedSinceMs ??= this.now();
     this.notify(committed, alerts);
   }
 
@@ -356,10 +359,24 @@ export class SqliteOutbox implements Outbox {
   private flushQuietly(): void {
     try {
       this.flush();
+      this.syncIfDue();
     } catch (thrown) {
       this.log.error({ err: toError(thrown), queued: this.pendingReadings.length }, 'outbox commit failed; readings stay queued in memory');
       if (isGatewayError(thrown, ErrorCodes.StorageFull)) this.makeRoom();
     }
+  }
+
+  /**
+   * `sync: normal` commits without fsync; a checkpoint fsyncs the WAL and the file, so running
+   * one at most `syncInterval` after a commit bounds what a power cut can take.
+   */
+  private syncIfDue(): void {
+    if (this.config.sync === 'full' || this.unsyncedSinceMs === undefined) return;
+    if (this.now() - this.unsyncedSinceMs < this.config.syncInterval) return;
+    const db = this.requireOpen();
+    db.pragma('wal_checkpoint(PASSIVE)');
+    this.unsyncedSinceMs = undefined;
+    this.retention.shrink(db);
   }
 
   /** The disk is full before the byte limits said so: apply the when-full policy now. */
