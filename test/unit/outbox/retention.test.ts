@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { floodAlert, floodReading, seqsOf, tempOutbox } from '../../helpers/outbox-fixtures.ts';
 
@@ -80,10 +82,10 @@ describe('outbox retention', () => {
   });
 
   it('keeps the file within maxBytes by evicting the oldest', () => {
-    const { outbox } = setup({ maxBytes: '256KB', maxRows: 10_000_000 });
+    const { outbox, dir } = setup({ maxBytes: '1MB', maxRows: 10_000_000 });
     const now = Date.now();
     let produced = 0;
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 1000; i++) outbox.appendReading(floodReading(`dev-${i % 4}`, now + produced++));
       outbox.flush();
     }
@@ -93,7 +95,12 @@ describe('outbox retention', () => {
     // The last round is all there.
     const seqs = outbox.nextBatch(backlog).filter((m) => m.topic === 'devices/dev-0/history').flatMap(seqsOf);
     expect(seqs[seqs.length - 1]).toBe(produced / 4);
-    expect(seqs.length).toBeGreaterThan(250);
+    expect(seqs.length).toBeGreaterThan(1000);
+    const db = new BetterSqlite3(join(dir, 'outbox.db'), { readonly: true });
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const usedBytes = ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * pageSize;
+    db.close();
+    expect(usedBytes).toBeLessThanOrEqual(1024 * 1024);
   });
 
   it('treats a nearly full disk like a full outbox: evicts readings (counted), keeps alerts', () => {
