@@ -103,13 +103,16 @@ export class Retention {
   }
 
   /**
-   * Gives free pages back to the file system after a drain, a few MB at a time (pages are moved,
-   * so this is spread out), once more than a quarter of the file is free.
+   * Gives free pages back to the file system. Shrinking moves the pages still in use from the end
+   * of the file into the holes, so it waits until the backlog is nearly drained (then little
+   * moves); only a nearly full disk makes it shrink sooner, a few MB per call.
    */
   shrink(db: Database): void {
     const pages = db.pragma('page_count', { simple: true }) as number;
     const free = db.pragma('freelist_count', { simple: true }) as number;
-    if (free > shrinkMinPages && free > pages / 4) db.pragma(`incremental_vacuum(${shrinkStepPages})`);
+    if (free < shrinkMinPages) return;
+    if (free > pages * 0.9) db.pragma(`incremental_vacuum(${free})`);
+    else if (this.freeDiskBytes < this.limits.minFreeDisk) db.pragma(`incremental_vacuum(${shrinkStepPages})`);
   }
 
   /** Drops the oldest `share` of the readings (at least one), counted as evicted: for a full disk. */
@@ -159,8 +162,11 @@ export class Retention {
   private removeFront(host: RetentionHost, n: number, match: (row: { ts: number }) => boolean, name: 'evicted' | 'expired'): number {
     let removed = 0;
     let after = 0;
+    // Start small: usually the first row already says there is nothing (more) to remove.
+    let chunk = 64;
     while (removed < n) {
-      const rows = this.front!.all(after, Math.min(4096, Math.max(64, n - removed)));
+      const rows = this.front!.all(after, Math.min(chunk, Math.max(1, n - removed)));
+      chunk = Math.min(4096, chunk * 4);
       if (rows.length === 0) return removed;
       let rangeStart = -1;
       let rangeEnd = -1;
