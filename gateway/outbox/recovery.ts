@@ -82,9 +82,12 @@ function salvageSeqs(path: string, log: Logger): Map<string, number> | undefined
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-    const rows = db.prepare<[], { name: string; last_seq: number }>('SELECT name, last_seq FROM devices').all();
+    // A damaged file may have lost its last commits: resume above the reserved numbers.
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('devices')").all().map((c) => c.name);
+    const reserved = columns.includes('reserved') ? 'reserved' : '0';
+    const rows = db.prepare<[], { name: string; last_seq: number; reserved: number }>(`SELECT name, last_seq, ${reserved} AS reserved FROM devices`).all();
     const floor = db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq_floor'").get()?.value ?? 0;
-    return new Map(rows.map((row) => [row.name, Math.max(row.last_seq, floor)]));
+    return new Map(rows.map((row) => [row.name, Math.max(row.last_seq, row.reserved, floor)]));
   } catch (thrown) {
     log.warn({ path, err: toError(thrown).message }, 'could not read seqs from the corrupt outbox; new seqs start from the clock');
     return undefined;

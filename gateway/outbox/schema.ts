@@ -8,13 +8,14 @@ import { ErrorCodes, GatewayError } from '../errors.ts';
  * `messages` as ready-to-send JSON. One id space covers both tables (assigned in memory), so an
  * outgoing message's ids are unambiguous.
  */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS devices (
   name TEXT PRIMARY KEY,
-  last_seq INTEGER NOT NULL
+  last_seq INTEGER NOT NULL,
+  reserved INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS shapes (
   id INTEGER PRIMARY KEY,
@@ -79,6 +80,11 @@ export function migrate(db: Database): void {
   if (row === undefined) {
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(schemaVersion);
     return;
+  }
+  if (row.value < 2) {
+    // 1 -> 2: seq numbers reserved ahead of use (seq-numbers.ts).
+    db.exec('ALTER TABLE devices ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0');
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(schemaVersion);
   }
   if (row.value > schemaVersion) {
     throw new GatewayError(ErrorCodes.StorageCorrupt, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}`, {

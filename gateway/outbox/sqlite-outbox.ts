@@ -13,6 +13,7 @@ import { buildHistory, buildLive, type Budget } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
 import { Retention, type RetentionHost } from './retention.ts';
 import { RowReader } from './reader.ts';
+import { durably, SeqNumbers } from './seq-numbers.ts';
 import { deleteRows } from './row-ops.ts';
 import { messageLanes } from './schema.ts';
 import type { NextBatchOptions, Outbox, OutboxListener, OutboxStats, OutgoingMessage, StreamCounters } from './types.ts';
@@ -60,8 +61,7 @@ export class SqliteOutbox implements Outbox {
   private readonly shapes = new ShapeDictionary();
   private readonly counters = new LossCounters();
   private readonly listeners = new Set<OutboxListener>();
-  private readonly lastSeq = new Map<string, number>();
-  private seqFloor = 0;
+  private readonly seqs = new SeqNumbers();
   private nextId = 1;
   private commitLog = new CommitLog(1);
   private timer: NodeJS.Timeout | undefined;
@@ -107,10 +107,10 @@ export class SqliteOutbox implements Outbox {
     const db = opened.db;
     this.db = db;
     this.openState = opened.openState;
-    this.seqFloor = Math.max(opened.seqFloor, db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq_floor'").get()?.value ?? 0);
+    const seqFloor = Math.max(opened.seqFloor, db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq_floor'").get()?.value ?? 0);
+    this.seqs.load(db, seqFloor, this.log);
     this.shapes.load(db);
     this.counters.load(db);
-    for (const row of db.prepare<[], { name: string; last_seq: number }>('SELECT name, last_seq FROM devices').all()) this.lastSeq.set(row.name, row.last_seq);
     const maxId = db.prepare<[], { m: number | null }>('SELECT max(m) AS m FROM (SELECT max(id) AS m FROM readings UNION ALL SELECT max(id) FROM messages)').get()?.m ?? 0;
     this.nextId = maxId + 1;
     this.commitLog = new CommitLog(this.nextId);
@@ -125,8 +125,7 @@ export class SqliteOutbox implements Outbox {
 
   appendReading(reading: NewReading): Reading {
     this.requireOpen();
-    const seq = Math.max(this.lastSeq.get(reading.device) ?? 0, this.seqFloor) + 1;
-    this.lastSeq.set(reading.device, seq);
+    const seq = this.seqs.next(reading.device);
     const committed: Reading = { ...reading, seq };
     this.counters.add(reading.device, 'produced');
     // Commits failing (a dead SD card): keep memory bounded; the refused seqs show as a gap.
@@ -160,18 +159,24 @@ export class SqliteOutbox implements Outbox {
     let committed: Reading[] = [];
     const countersBefore = this.counters.snapshot();
     const depthBefore = new Map(this.depthByStream);
+    const lastSeqs = new Map<string, number>();
+    for (const reading of readings) lastSeqs.set(reading.device, reading.seq);
     this.shapes.begin();
     try {
-      db.transaction(() => {
+      const work = (): void => {
         const nowMs = this.now();
         const accepted = this.retention.acceptable(db, readings.length, this.readingRows(), nowMs);
         this.insertReadings(db, readings, accepted);
         this.insertMessages(db, messages, alerts);
         deleteRows(db, acks);
         this.retention.enforce(db, this.retentionHost, nowMs);
+        this.seqs.persist(db, lastSeqs);
         this.counters.persist(db);
         committed = readings.slice(0, accepted);
-      })();
+      };
+      // Passing a seq reservation: this commit goes to the card before its readings can be sent.
+      if (this.seqs.passesReservation(lastSeqs)) durably(db, work);
+      else db.transaction(work)();
     } catch (thrown) {
       // Nothing of this commit is in the file: put memory back as it was and keep the queue.
       this.nextId = firstId;
@@ -179,6 +184,7 @@ export class SqliteOutbox implements Outbox {
       this.depthByStream.clear();
       for (const [k, v] of depthBefore) this.depthByStream.set(k, v);
       this.shapes.rollback();
+      this.seqs.forget(db);
       const full = thrown instanceof Error && 'code' in thrown && thrown.code === 'SQLITE_FULL';
       throw new GatewayError(full ? ErrorCodes.StorageFull : ErrorCodes.StorageWriteFailed, `outbox commit failed: ${toError(thrown).message}`, { cause: thrown, context: { path: this.path, queued: readings.length + messages.length } });
     }
@@ -273,6 +279,7 @@ export class SqliteOutbox implements Outbox {
     this.timer = undefined;
     try {
       this.flush();
+      this.seqs.markClosed(this.db);
     } finally {
       this.db.close();
       this.db = undefined;
@@ -280,21 +287,20 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * Stores the first `accepted` readings; the rest are refused by `reject-new` and counted. Every
-   * device's seq is persisted either way, so a refused reading shows upstream as a gap.
+   * Stores the first `accepted` readings; the rest are refused by `reject-new` and counted (their
+   * seq is persisted with the others, so a refused reading shows upstream as a gap).
    */
   private insertReadings(db: Database, readings: Reading[], accepted: number): void {
     if (readings.length === 0) return;
     const insert = db.prepare('INSERT INTO readings (id, shape, seq, ts, q, v, r) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    const perDevice = new Map<string, { seq: number; stored: number; rejected: number }>();
+    const perDevice = new Map<string, { stored: number; rejected: number }>();
     for (let i = 0; i < readings.length; i++) {
       const reading = readings[i]!;
       let tally = perDevice.get(reading.device);
       if (!tally) {
-        tally = { seq: 0, stored: 0, rejected: 0 };
+        tally = { stored: 0, rejected: 0 };
         perDevice.set(reading.device, tally);
       }
-      tally.seq = reading.seq;
       if (i >= accepted) {
         tally.rejected++;
         continue;
@@ -304,9 +310,7 @@ export class SqliteOutbox implements Outbox {
       insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
       tally.stored++;
     }
-    const upsert = db.prepare('INSERT INTO devices (name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq');
     for (const [device, tally] of perDevice) {
-      upsert.run(device, tally.seq);
       this.counters.add(device, 'stored', tally.stored);
       this.counters.add(device, 'rejected', tally.rejected);
       this.addDepth(device, tally.stored);
