@@ -1,4 +1,3 @@
-import { toPayload, type Reading } from '../reading.ts';
 import type { OutgoingMessage, SendLane } from './types.ts';
 
 /** Topics below `{prefix}/{gatewayId}/`. */
@@ -16,10 +15,11 @@ export interface Budget {
   out: number;
 }
 
-/** A stored row, decoded, with its id. */
+/** A stored reading ready to send: its row id, device and wire payload (JSON). */
 export interface IdReading {
   id: number;
-  reading: Reading;
+  device: string;
+  json: string;
 }
 
 /** Takes one message of `bytes` from the budget; the first message of a call always fits. */
@@ -39,10 +39,9 @@ export function take(budget: Budget, bytes: number): boolean {
  */
 export function buildLive(rows: IdReading[], budget: Budget): { messages: OutgoingMessage[]; used: number } {
   const messages: OutgoingMessage[] = [];
-  for (const { id, reading } of rows) {
-    const payload = JSON.stringify(toPayload(reading));
-    if (!take(budget, payload.length)) break;
-    messages.push({ ids: [id], lane: 'live', topic: topics.readings(reading.device), payload, readingCount: 1 });
+  for (const { id, device, json } of rows) {
+    if (!take(budget, json.length)) break;
+    messages.push({ ids: [id], lane: 'live', topic: topics.readings(device), payload: json, readingCount: 1 });
   }
   return { messages, used: messages.length };
 }
@@ -65,13 +64,12 @@ export function buildHistory(rows: IdReading[], budget: Budget, batchSize: numbe
   const closed: OutgoingMessage[] = [];
   const open = new Map<string, OpenBatch>();
   let used = 0;
-  for (const { id, reading } of rows) {
-    const part = JSON.stringify(toPayload(reading));
-    let batch = open.get(reading.device);
+  for (const { id, device, json: part } of rows) {
+    let batch = open.get(device);
     if (!batch) {
       if (!take(budget, envelopeBytes + part.length)) break;
-      batch = { device: reading.device, ids: [], parts: [] };
-      open.set(reading.device, batch);
+      batch = { device, ids: [], parts: [] };
+      open.set(device, batch);
     } else {
       if (part.length + 1 > budget.bytes) break;
       budget.bytes -= part.length + 1;
@@ -81,7 +79,7 @@ export function buildHistory(rows: IdReading[], budget: Budget, batchSize: numbe
     used += 1;
     if (batch.ids.length >= batchSize) {
       closed.push(closeBatch(batch));
-      open.delete(reading.device);
+      open.delete(device);
     }
   }
   for (const batch of open.values()) closed.push(closeBatch(batch));

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ErrorCodes, GatewayError } from '../errors.ts';
-import { decodeReading, type ReadingRow, type ShapeDictionary } from './codec.ts';
+import { payloadJson, type ReadingRow, type ShapeDictionary } from './codec.ts';
 import { storedMessage, take, type Budget, type IdReading } from './lanes.ts';
 import { messageLanes } from './schema.ts';
 import type { OutgoingMessage } from './types.ts';
@@ -52,7 +52,7 @@ export class RowReader {
         if (this.isBusy(row.id)) continue;
         const shape = this.shapes.get(row.shape);
         if (!shape) throw new GatewayError(ErrorCodes.StorageCorrupt, `reading ${row.id} refers to unknown shape ${row.shape}`);
-        usable.push({ id: row.id, reading: decodeReading(row, shape) });
+        usable.push({ id: row.id, device: shape.device, json: payloadJson(row, shape) });
       }
       const { messages, used } = build(usable);
       out.push(...messages);

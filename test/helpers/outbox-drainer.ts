@@ -22,6 +22,10 @@ export class OutboxDrainer {
   acknowledgedMessages = 0;
   acknowledgedReadings = 0;
   onIdle: (() => void) | undefined;
+  /** Stop handing out more once this many readings are acknowledged or in flight (benchmarks). */
+  private readingLimit = Number.POSITIVE_INFINITY;
+  private inflightReadings = 0;
+  private limitReached: (() => void) | undefined;
   /** Count rows committed since this time as live instead of since the connection came up. */
   liveSinceOverrideMs: number | undefined;
 
@@ -43,6 +47,7 @@ export class OutboxDrainer {
       this.connected = false;
       this.generation += 1;
       this.inflight = 0;
+      this.inflightReadings = 0;
       this.outbox.release([...this.inflightIds]);
       this.inflightIds.clear();
     });
@@ -57,6 +62,15 @@ export class OutboxDrainer {
     this.scheduled?.cancel();
     this.scheduled = undefined;
     this.connected = false;
+  }
+
+  /** Drains until `readings` in total are acknowledged (or the outbox is empty), then pauses. */
+  drainUntil(readings: number): Promise<void> {
+    this.readingLimit = readings;
+    return new Promise((resolve) => {
+      this.limitReached = resolve;
+      this.kick(0);
+    });
   }
 
   /** In flight and waiting for their PUBACK. */
@@ -81,6 +95,10 @@ export class OutboxDrainer {
 
   private pump(): void {
     if (!this.connected) return;
+    if (this.acknowledgedReadings + this.inflightReadings >= this.readingLimit) {
+      if (this.inflight === 0) this.limitReached?.();
+      return;
+    }
     const allowance = this.budget.allowance(this.inflight);
     if (allowance.maxMessages === 0) {
       if (this.inflight === 0) this.kick(Math.max(1, this.budget.waitMs()));
@@ -89,6 +107,7 @@ export class OutboxDrainer {
     const batch = this.outbox.nextBatch({ liveSinceMs: this.liveSinceMs, ...allowance });
     if (batch.length === 0) {
       if (this.inflight === 0) this.onIdle?.();
+      if (this.inflight === 0 && this.outbox.depth() === 0) this.limitReached?.();
       this.kick(20);
       return;
     }
@@ -104,6 +123,7 @@ export class OutboxDrainer {
   private publish(message: OutgoingMessage): void {
     const generation = this.generation;
     this.inflight += 1;
+    this.inflightReadings += message.readingCount;
     for (const id of message.ids) this.inflightIds.add(id);
     this.client.publish(this.prefix + message.topic, message.payload, { qos: 1 }, (error) => {
       // A PUBACK is a PUBACK, even for a message resent by mqtt.js after a reconnect.
@@ -116,6 +136,7 @@ export class OutboxDrainer {
       for (const id of message.ids) this.inflightIds.delete(id);
       if (error) this.outbox.release(message.ids);
       this.inflight -= 1;
+      this.inflightReadings -= message.readingCount;
       this.kick(0);
     });
   }

@@ -1,8 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { decodeReading, encodeReading, ShapeDictionary } from '../../../gateway/outbox/codec.ts';
+import { decodeReading, encodeReading, payloadJson, ShapeDictionary } from '../../../gateway/outbox/codec.ts';
 import { migrate } from '../../../gateway/outbox/schema.ts';
-import type { Reading } from '../../../gateway/reading.ts';
+import { toPayload, type Reading } from '../../../gateway/reading.ts';
 
 function freshDb(): BetterSqlite3.Database {
   const db = new BetterSqlite3(':memory:');
@@ -64,5 +64,23 @@ describe('compact reading codec', () => {
     const row = encodeReading(plain, shape);
     expect(row.r).toBeNull();
     expect(decodeReading({ id: 1, shape: shape.id, ...row }, shape).reasons).toBeUndefined();
+  });
+
+  it('builds the wire payload byte-identical to JSON.stringify(toPayload(reading))', () => {
+    const db = freshDb();
+    const shapes = new ShapeDictionary();
+    shapes.load(db);
+    const cases: Reading[] = [
+      reading,
+      { ...reading, reasons: undefined, quality: 'good' },
+      { device: 'relay.1', kind: 'digital-io', tsMs: 0, seq: 1, values: { '40001': 3, '2': false, door: 'open "now"', 'ไฟ': 'เปิด', neg: -0, big: 1e21, small: 5e-7 }, units: { '40001': 'raw' }, quality: 'bad', reasons: { _device: 'timeout', '2': 'crc' } },
+      { device: 'x', kind: 'generic', tsMs: 1_763_700_000_999, seq: 9_007_199_254_740_991, values: {}, units: {}, quality: 'good' },
+    ];
+    for (const r of cases) {
+      const shape = shapes.shapeOf(r);
+      const row = { id: 1, shape: shape.id, ...encodeReading(r, shape) };
+      expect(payloadJson(row, shape)).toBe(JSON.stringify(toPayload(decodeReading(row, shape))));
+      expect(JSON.parse(payloadJson(row, shape))).toEqual(JSON.parse(JSON.stringify(toPayload(r))));
+    }
   });
 });
