@@ -44,7 +44,7 @@ export class RowReader {
   takeReadings(cursor: number, endId: number, perMessage: number, budget: Budget, out: OutgoingMessage[], build: MessageBuilder): number {
     while (budget.messages > 0 && cursor < endId - 1) {
       // Read about what the budget can carry: decoding rows that will not go out is wasted work.
-      const chunk = Math.min(20_000, Math.max(16, budget.messages * perMessage));
+      const chunk = Math.min(4_000, Math.max(16, budget.messages * perMessage));
       const rows = this.readings!.all(cursor, endId, chunk);
       if (rows.length === 0) return cursor;
       const usable: IdReading[] = [];
