@@ -5,22 +5,36 @@ import { addCounters, alertStream, emptyStreamCounters, healthStream } from './c
 import { messageLanes } from './schema.ts';
 import type { OutboxStats, StreamCounters } from './types.ts';
 
-/** Rows waiting and the oldest reading time per stream, read from the tables (one pass each). */
-export function depthAndOldest(db: Database, deviceOfShape: (shape: number) => string | undefined): Map<string, { depth: number; oldestTsMs: number | null }> {
-  const out = new Map<string, { depth: number; oldestTsMs: number | null }>();
-  const merge = (stream: string, depth: number, oldestTsMs: number | null): void => {
-    const entry = out.get(stream) ?? { depth: 0, oldestTsMs: null };
+/** Per stream: rows waiting, oldest measurement time, and (readings) the lowest row id. */
+export interface StreamScan {
+  depth: number;
+  oldestTsMs: number | null;
+  firstId: number | null;
+}
+
+/** Rows waiting and the oldest reading time per stream, read from the tables (one full pass). */
+export function depthAndOldest(db: Database, deviceOfShape: (shape: number) => string | undefined): Map<string, StreamScan> {
+  const out = new Map<string, StreamScan>();
+  const merge = (stream: string, depth: number, oldestTsMs: number | null, firstId: number | null): void => {
+    const entry = out.get(stream) ?? { depth: 0, oldestTsMs: null, firstId: null };
     entry.depth += depth;
     if (oldestTsMs !== null && (entry.oldestTsMs === null || oldestTsMs < entry.oldestTsMs)) entry.oldestTsMs = oldestTsMs;
+    if (firstId !== null && (entry.firstId === null || firstId < entry.firstId)) entry.firstId = firstId;
     out.set(stream, entry);
   };
-  for (const row of db.prepare<[], { shape: number; n: number; ts: number }>('SELECT shape, count(*) AS n, min(ts) AS ts FROM readings GROUP BY shape').all()) {
-    merge(deviceOfShape(row.shape) ?? `shape-${row.shape}`, row.n, row.ts);
+  for (const row of db.prepare<[], { shape: number; n: number; ts: number; id: number }>('SELECT shape, count(*) AS n, min(ts) AS ts, min(id) AS id FROM readings GROUP BY shape').all()) {
+    merge(deviceOfShape(row.shape) ?? `shape-${row.shape}`, row.n, row.ts, row.id);
   }
-  for (const row of db.prepare<[], { lane: number; n: number; ts: number }>('SELECT lane, count(*) AS n, min(ts) AS ts FROM messages GROUP BY lane').all()) {
-    merge(row.lane === messageLanes.alert ? alertStream : healthStream, row.n, row.ts);
-  }
+  for (const row of oldestMessages(db)) merge(row.stream, row.n, row.ts, null);
   return out;
+}
+
+/** Alerts and health snapshots waiting, with their oldest time (a small table). */
+export function oldestMessages(db: Database): Array<{ stream: string; n: number; ts: number }> {
+  return db
+    .prepare<[], { lane: number; n: number; ts: number }>('SELECT lane, count(*) AS n, min(ts) AS ts FROM messages GROUP BY lane')
+    .all()
+    .map((row) => ({ stream: row.lane === messageLanes.alert ? alertStream : healthStream, n: row.n, ts: row.ts }));
 }
 
 /** Lane totals from per-stream counters: `alert`, `health`, and `reading` (every device). */

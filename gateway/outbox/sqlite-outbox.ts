@@ -8,7 +8,7 @@ import { encodeReading, ShapeDictionary } from './codec.ts';
 import { CommitLog } from './commit-log.ts';
 import type { BufferConfig } from './config-schema.ts';
 import { alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
-import { depthAndOldest, fileBytes, laneTotals } from './inspect.ts';
+import { depthAndOldest, fileBytes, laneTotals, oldestMessages } from './inspect.ts';
 import { buildHistory, buildLive, type Budget } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
 import { Retention, type RetentionHost } from './retention.ts';
@@ -73,6 +73,8 @@ export class SqliteOutbox implements Outbox {
   private pendingAcks: number[] = [];
   private readonly inflight = new Map<number, Flight>();
   private readonly acked = new Set<number>();
+  /** Per device, an id at or below its first stored row (see stats). */
+  private readonly firstIdHint = new Map<string, number>();
   /** Committed, unacknowledged rows per stream. */
   private readonly depthByStream = new Map<string, number>();
   private liveCursor = 0;
@@ -115,7 +117,11 @@ export class SqliteOutbox implements Outbox {
     this.nextId = maxId + 1;
     this.commitLog = new CommitLog(this.nextId);
     this.depthByStream.clear();
-    for (const [stream, { depth }] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) this.addDepth(stream, depth);
+    this.firstIdHint.clear();
+    for (const [stream, scan] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) {
+      this.addDepth(stream, scan.depth);
+      if (scan.firstId !== null) this.firstIdHint.set(stream, scan.firstId);
+    }
     this.retention.prepare(db);
     this.reader.prepare(db);
     this.timer = setInterval(() => this.flushQuietly(), this.config.commitInterval);
@@ -255,17 +261,33 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * Counters per stream and lane. Depth is exact (memory); the oldest time per stream takes one
-   * pass over the table, so call this at the health interval, not per message.
+   * Counters per stream and lane. Depth is exact (kept in memory). The oldest row of a device is
+   * found by scanning forward from where it was last time: a device's first row only moves
+   * forward, so over time each row is passed once, and a health report never reads the table.
    */
   stats(): OutboxStats {
     const db = this.requireOpen();
     const streams: Record<string, StreamCounters> = {};
     const streamOf = (name: string): StreamCounters => (streams[name] ??= { ...emptyStreamCounters(), ...this.counters.get(name) });
     for (const name of this.counters.streams()) streamOf(name);
-    for (const [name, n] of this.depthByStream) streamOf(name).depth = n;
-    for (const [name, { oldestTsMs }] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) streamOf(name).oldestTsMs = oldestTsMs;
+    for (const [name, n] of this.depthByStream) {
+      const s = streamOf(name);
+      s.depth = n;
+      if (n > 0 && name !== alertStream && name !== healthStream) s.oldestTsMs = this.oldestOf(db, name);
+    }
+    for (const { stream, ts } of oldestMessages(db)) streamOf(stream).oldestTsMs = ts;
     return { path: this.path, bytesOnDisk: fileBytes(this.path), lanes: laneTotals(streams), streams, openState: this.openState };
+  }
+
+  private oldestOf(db: Database, device: string): number | null {
+    const shapes = this.shapes.idsOf(device);
+    if (shapes.length === 0) return null;
+    const row = db
+      .prepare<number[], { id: number; ts: number }>(`SELECT id, ts FROM readings WHERE id >= ? AND shape IN (${shapes.map(() => '?').join(',')}) ORDER BY id LIMIT 1`)
+      .get(this.firstIdHint.get(device) ?? 0, ...shapes);
+    if (!row) return null;
+    this.firstIdHint.set(device, row.id);
+    return row.ts;
   }
 
   addListener(listener: OutboxListener): () => void {
@@ -307,6 +329,7 @@ export class SqliteOutbox implements Outbox {
       }
       const shape = this.shapes.shapeOf(reading);
       const row = encodeReading(reading, shape);
+      if (!this.firstIdHint.has(reading.device)) this.firstIdHint.set(reading.device, this.nextId);
       insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
       tally.stored++;
     }
