@@ -62,7 +62,7 @@ function baseline(dir: string): { perS: number; bytesPerReading: number } {
 }
 
 function outbox(dir: string): { perS: number; bytesPerReading: number } {
-  const config = bufferSchema.parse({ commitInterval: '1h', minFreeDisk: 0, maxRows: 100_000_000, maxBytes: '8GB' });
+  const config = bufferSchema.parse({ commitInterval: '60s', minFreeDisk: 0, maxRows: 100_000_000, maxBytes: '8GB' });
   const box = new SqliteOutbox({ config, dataDir: dir, log: silentLogger() });
   box.open();
   const started = performance.now();
