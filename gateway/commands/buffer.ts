@@ -38,13 +38,14 @@ export function formatBufferReport(stats: OutboxStats, nowMs: number = Date.now(
   const rows = [header, ...body, ...totals];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  const lost = Object.values(stats.lanes).reduce((n, c) => n + c.evicted + c.expired + c.rejected, 0);
+  // Health snapshots are replaced by newer ones on purpose: not a loss.
+  const lost = Object.entries(stats.lanes).reduce((n, [lane, c]) => (lane === 'health' ? n : n + c.evicted + c.expired + c.rejected), 0);
   return [
     `outbox ${stats.path}: ${(stats.bytesOnDisk / 1024 ** 2).toFixed(1)} MB on disk`,
     line(header),
     ...body.map(line),
     ...totals.map(line),
-    lost > 0 ? `${lost} reading(s) or message(s) removed by the retention policy (evicted, expired or rejected): upstream sees them as seq gaps.` : 'nothing removed by the retention policy.',
+    lost > 0 ? `${lost} reading(s) or alert(s) removed by the retention policy (evicted, expired or rejected): upstream sees the readings as seq gaps.` : 'nothing removed by the retention policy.',
     '',
   ].join('\n');
 }

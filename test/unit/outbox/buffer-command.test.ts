@@ -53,11 +53,24 @@ describe('citygw buffer', () => {
     expect(text.out).toMatch(/canal-level\s+3\s+5\s+5\s+2\s+2\s+0\s+0\s+0\s+60m/);
     expect(text.out).toMatch(/school-air\s+1\s+1\s+1\s+0\s+0/);
     expect(text.out).toMatch(/\[alert\]\s+0\s+1\s+1\s+1\s+1/);
+    expect(text.out).toMatch(/nothing removed by the retention policy/);
     const json = await run(['--config', configFile, '--json']);
     const stats = JSON.parse(json.out) as OutboxStats;
     expect(stats.streams['canal-level']).toMatchObject({ depth: 3, produced: 5, acknowledged: 2 });
     expect(stats.lanes.reading).toMatchObject({ depth: 4, stored: 6 });
     outbox.close();
+  });
+
+  it('says how many readings the retention policy removed', async () => {
+    const { dir, configFile } = setup();
+    const outbox = new SqliteOutbox({ config: bufferSchema.parse({ maxRows: 10, minFreeDisk: 0 }), dataDir: join(dir, 'data'), log: silentLogger() });
+    outbox.open();
+    for (let i = 0; i < 30; i++) outbox.appendReading(floodReading('canal-level', Date.now() + i));
+    outbox.close();
+    const text = await run(['--config', configFile]);
+    const evicted = 30 - Number(/canal-level\s+(\d+)/.exec(text.out)?.[1]);
+    expect(evicted).toBeGreaterThanOrEqual(20);
+    expect(text.out).toContain(`${evicted} reading(s) or alert(s) removed by the retention policy`);
   });
 
   it('says so when there is no outbox yet, and reports config problems with exit code 2', async () => {
