@@ -87,10 +87,9 @@ function ensureRuntime() {
 function runtimeEnv(runtime, extra) {
   const env = Object.assign({}, process.env, extra || {});
   env.PATH = path.join(runtime.nodeDir, 'bin') + path.delimiter + path.join(ROOT, 'node_modules', '.bin') + path.delimiter + (env.PATH || '');
-  // Native addons (better-sqlite3, serialport) are compiled against the runtime's own headers,
-  // never fetched prebuilt: a gateway may have no route to a binary host, and the ABI must match.
+  // better-sqlite3 and serialport ship prebuilt binaries inside their npm packages; when one must
+  // be compiled (an unusual CPU), node-gyp uses the runtime's own headers, never a download.
   env.npm_config_nodedir = runtime.nodeDir;
-  env.npm_config_build_from_source = 'true';
   return env;
 }
 
@@ -107,7 +106,7 @@ function ensureDependencies(runtime) {
   let have = '';
   try { have = fs.readFileSync(stampFile, 'utf8').trim(); } catch (e) { /* not installed yet */ }
   if (have === want) return;
-  say('installing dependencies with Node ' + runtime.version + ' (npm ci; compiles native addons, takes a few minutes the first time) ...');
+  say('installing dependencies with Node ' + runtime.version + ' (npm ci, about a minute the first time) ...');
   const status = run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, env: runtimeEnv(runtime) });
   if (status !== 0) fail('npm ci failed (see above). A C++ compiler, make and python3 are needed for native addons: apt-get install build-essential python3');
   linkOwnBin();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../gateway/config/units.ts';
+import { familySchema } from '../../gateway/families/config-schema.ts';
 
 /** A register or bit table of a Modbus device. */
 export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
@@ -24,12 +25,25 @@ export const modbusPointSchema = z.strictObject({
   unit: z.string().default(''),
   /** Raw values that mean "no value" (e.g. 0xFFFF); the point reads as null with quality bad. */
   sentinels: z.array(z.number()).default([]),
+  /**
+   * Raw values that mean the measurement is broken rather than a value (a 4-20 mA loop below
+   * 3.8 mA is a cut cable): the point reads as null, quality bad, with this reason.
+   */
+  faults: z.array(z.strictObject({ rawBelow: z.number().optional(), rawAbove: z.number().optional(), reason: z.string().min(1) })).default([]),
+  /** For `bool` and `bit`: report the opposite state (normally-closed contacts). */
+  invert: z.boolean().default(false),
   /** Plausible range after scaling; outside it the reading is `uncertain`. */
   min: z.number().optional(),
   max: z.number().optional(),
   writable: z.boolean().default(false),
   /** Read the point back after a write and fail the write if it differs. */
   verifyWrite: z.boolean().default(false),
+  /**
+   * Function used to write: 5 or 15 for coils, 6 or 16 for registers. Defaults to 5 for coils,
+   * 6 for one register and 16 for more; some devices accept only 15/16.
+   */
+  writeFunction: z.union([z.literal(5), z.literal(6), z.literal(15), z.literal(16)]).optional(),
+  description: z.string().optional(),
 });
 
 export type ModbusPointConfig = z.output<typeof modbusPointSchema>;
@@ -49,6 +63,8 @@ const busCommon = {
   interFrameDelay: durationMs.optional(),
   /** Default per-device reply timeout on this bus. */
   timeout: durationMs.default(1000),
+  /** Longest wait between probes of a device that stopped answering. */
+  maxBackoff: durationMs.default(300_000),
 };
 
 export const modbusRtuBusSchema = z.strictObject({ type: z.literal('modbus-rtu'), ...busCommon, ...serialLine });
@@ -79,16 +95,18 @@ export const modbusDeviceSchema = z.strictObject({
   /** A profile in drivers/profiles/ (file name without extension) or a path to a profile file. */
   profile: z.string().min(1),
   kind: z.string().min(1).optional(),
-  interval: durationMs.default(10_000),
+  /** Poll interval; default from the profile, else 10s. */
+  interval: durationMs.optional(),
   timeout: durationMs.optional(),
-  retries: z.number().int().min(0).max(5).default(1),
+  /** Extra attempts after a timeout or CRC error; default from the profile, else 1. */
+  retries: z.number().int().min(0).max(5).optional(),
   maxRegistersPerRead: z.number().int().min(1).max(125).optional(),
   /** Largest run of unmapped registers a coalesced read may span; 0 for devices that refuse gaps. */
   maxGap: z.number().int().min(0).max(124).optional(),
   /** Points that replace (same name) or extend the profile's points. */
   points: z.array(modbusPointSchema).default([]),
   /** Extra processing settings of the device's family (see gateway/families). */
-  family: z.record(z.string(), z.unknown()).optional(),
+  family: familySchema.optional(),
 });
 
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;

@@ -57,12 +57,12 @@ export function checkConfig(raw: unknown): { config?: GatewayConfig; problems: C
 
 /** Parses YAML text; syntax errors become problems with line and column. */
 export function parseYaml(text: string): { raw?: unknown; problems: ConfigProblem[] } {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       problems: doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(yaml)',
-        message: e.message.split('\n')[0] ?? e.message,
+        message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
       })),
     };
   }

@@ -3,9 +3,11 @@ import { identifier } from './units.ts';
 import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
+import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drivers/serial/config-schema.ts';
 import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
 import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from './units.ts';
+import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**
  * The one schema of the gateway's YAML config. The TypeScript type `GatewayConfig` is derived from
@@ -30,9 +32,9 @@ const gatewaySectionSchema = z.strictObject({
   healthInterval: durationMs.default(60_000),
 });
 
-export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas]);
+export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas, serialBusSchema]);
 
-export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, cctvDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, ...serialDeviceSchemas, cctvDeviceSchema]);
 
 export const gatewayConfigSchema = z
   .strictObject({
@@ -41,6 +43,7 @@ export const gatewayConfigSchema = z
     buffer: bufferSchema,
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
+    flows: flowsSchema,
   })
   .superRefine((config, ctx) => {
     const busIds = new Map<string, number>();
@@ -58,6 +61,8 @@ export const gatewayConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus with id "${device.bus}" (known: ${[...busIds.keys()].join(', ') || 'none'})` });
         } else if (device.driver === 'modbus' && !config.buses[busIndex]!.type.startsWith('modbus-')) {
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a Modbus bus` });
+        } else if ((serialDrivers as readonly string[]).includes(device.driver) && config.buses[busIndex]!.type !== 'serial') {
+          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a serial bus` });
         }
       }
     });

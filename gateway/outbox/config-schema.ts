@@ -9,6 +9,8 @@ export const bufferSchema = z
     maxBytes: sizeBytes.default(512 * 1024 * 1024),
     maxRows: z.number().int().positive().default(5_000_000),
     maxAge: durationMs.default(30 * 86_400_000),
+    /** Keep at least this much of the file system free; the when-full policy applies before it is reached. */
+    minFreeDisk: sizeBytes.default(64 * 1024 * 1024),
     whenFull: z.enum(['drop-oldest', 'reject-new', 'downsample']).default('drop-oldest'),
     /** `normal`: a power cut may lose the last commit interval; `full`: fsync on every commit. */
     sync: z.enum(['normal', 'full']).default('normal'),

@@ -1,0 +1,67 @@
+import { child } from '../../gateway/log.ts';
+import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup } from '../types.ts';
+import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
+import type { ModbusProfile } from '../profiles/schema.ts';
+import { channelForBus } from './bus.ts';
+import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
+import { loadProfile, mergePoints, profilePath } from './profile.ts';
+import { BusScheduler, type BusStats } from './scheduler.ts';
+
+function isModbusBus(bus: { type: string }): bus is ModbusBusConfig {
+  return bus.type.startsWith('modbus-');
+}
+
+/** A device's settings: its config entry over its profile's defaults over the bus's. */
+export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig, profile: ModbusProfile): ModbusDeviceSettings {
+  const d = profile.defaults;
+  return {
+    id: device.id,
+    unit: device.unit,
+    kind: device.kind ?? profile.kind,
+    profile: profile.model,
+    intervalMs: device.interval ?? d.interval ?? 10_000,
+    timeoutMs: device.timeout ?? d.timeout ?? bus.timeout,
+    retries: device.retries ?? d.retries ?? 1,
+    points: mergePoints(profile, device.points, device.id),
+    policy: { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 },
+  };
+}
+
+/**
+ * Modbus RTU, TCP and RTU-over-TCP: one BusScheduler service per configured bus, one
+ * ModbusDevice per configured device. Profiles are loaded (and validated) here, so a bad
+ * profile stops the gateway at start with the file and the point named.
+ */
+export const modbusFamily: DriverFamily = {
+  name: 'modbus',
+  create(ctx: DriverContext): FieldSetup {
+    const log = child(ctx.log, 'modbus');
+    const schedulers = new Map<string, { scheduler: BusScheduler; bus: ModbusBusConfig }>();
+    for (const bus of ctx.config.buses) {
+      if (!isModbusBus(bus)) continue;
+      const busLog = log.child({ bus: bus.id });
+      const scheduler = new BusScheduler({ id: bus.id, channel: channelForBus(bus, busLog), log: busLog, emit: ctx.emit, alert: ctx.alert, maxBackoffMs: bus.maxBackoff });
+      schedulers.set(bus.id, { scheduler, bus });
+    }
+    const profiles = new Map<string, ModbusProfile>();
+    const devices: FieldDevice[] = [];
+    for (const config of ctx.config.devices) {
+      if (config.driver !== 'modbus') continue;
+      const entry = schedulers.get(config.bus);
+      if (!entry) throw new GatewayError(ErrorCodes.ConfigInvalid, `device ${config.id}: bus "${config.bus}" is not a Modbus bus`);
+      const file = profilePath(config.profile, ctx.configDir);
+      const profile = profiles.get(file) ?? loadProfile(file);
+      profiles.set(file, profile);
+      const device = new ModbusDevice(deviceSettings(config, entry.bus, profile), entry.scheduler, log.child({ bus: config.bus, device: config.id }));
+      device.attach(entry.scheduler.add(device));
+      devices.push(device);
+    }
+    return { services: [...schedulers.values()].map((e) => e.scheduler), devices };
+  },
+};
+
+/** Counters of every Modbus bus among `services` (for the health topic and `citygw buffer`). */
+export function modbusBusStats(services: readonly FieldService[]): BusStats[] {
+  return services.filter((s): s is BusScheduler => s instanceof BusScheduler).map((s) => s.stats());
+}

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCodes, GatewayError } from '../../../gateway/errors.ts';
+
+/**
+ * A virtual null-modem cable: `socat` joins two ptys and links them at two stable paths. The
+ * simulator opens one end, the gateway the other. `unplug()` kills socat (both ptys vanish, as a
+ * USB adapter does), `plug()` starts it again on the same paths.
+ */
+export interface SocatPair {
+  /** The end the gateway opens (what a real config's `port` would be). */
+  readonly gatewayPath: string;
+  /** The end the simulated device opens. */
+  readonly devicePath: string;
+  unplug(): Promise<void>;
+  plug(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const startDeadlineMs = 5000;
+
+async function waitFor(check: () => boolean, deadlineMs: number, what: string): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > until) throw new GatewayError(ErrorCodes.Timeout, `${what} within ${deadlineMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Starts socat with links `${base}-gw` and `${base}-dev`; needs the `socat` Debian package. */
+export async function startSocatPair(base: string): Promise<SocatPair> {
+  const gatewayPath = `${base}-gw`;
+  const devicePath = `${base}-dev`;
+  let proc: ChildProcess | null = null;
+
+  const plug = async (): Promise<void> => {
+    if (proc) return;
+    const child = spawn('socat', [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${gatewayPath}`], { stdio: 'ignore' });
+    proc = child;
+    const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new GatewayError(ErrorCodes.ServiceFailed, `cannot start socat: ${e.message}`, { cause: e }))));
+    failed.catch(() => undefined);
+    await Promise.race([waitFor(() => existsSync(gatewayPath) && existsSync(devicePath), startDeadlineMs, 'socat did not create its ptys'), failed]);
+  };
+
+  const unplug = async (): Promise<void> => {
+    const child = proc;
+    proc = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(startDeadlineMs)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await waitFor(() => !existsSync(gatewayPath), startDeadlineMs, 'socat did not remove its links');
+  };
+
+  await plug();
+  return { gatewayPath, devicePath, plug, unplug, stop: unplug };
+}

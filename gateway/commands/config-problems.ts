@@ -1,0 +1,20 @@
+import { isGatewayError, ErrorCodes } from '../errors.ts';
+import type { ConfigProblem } from '../config/load.ts';
+import type { CommandIo } from './types.ts';
+
+/**
+ * Prints a config error the way a technician needs it: every problem with its path, no stack
+ * trace. Returns the exit code (2) when the error was a config error, or undefined otherwise.
+ */
+export function reportConfigError(error: unknown, io: CommandIo): number | undefined {
+  if (isGatewayError(error, ErrorCodes.ConfigNotFound)) {
+    io.err.write(`citygw: ${error.message}\n`);
+    return 2;
+  }
+  if (!isGatewayError(error, ErrorCodes.ConfigInvalid)) return undefined;
+  const problems = (error.context?.problems ?? []) as ConfigProblem[];
+  const file = String(error.context?.file ?? 'config');
+  io.err.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was started\n`);
+  for (const problem of problems) io.err.write(`  ${problem.path}: ${problem.message}\n`);
+  return 2;
+}

@@ -1,0 +1,33 @@
+import { loadConfig } from '../config/load.ts';
+import { createRootLogger } from '../log.ts';
+import { parseCommandArgs, requireOption } from './args.ts';
+import { reportConfigError } from './config-problems.ts';
+import { untilShutdownSignal } from './shutdown.ts';
+import type { CliCommand } from './types.ts';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run the gateway with a config file',
+  usage: 'citygw run --config FILE',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } });
+    const file = requireOption(values.config, '--config FILE');
+    let loaded;
+    try {
+      loaded = loadConfig(file);
+    } catch (error) {
+      const code = reportConfigError(error, io);
+      if (code !== undefined) return code;
+      throw error;
+    }
+    const log = createRootLogger({ level: loaded.config.gateway.logLevel });
+    // Loaded on demand: `validate` and `help` must stay fast on a Pi.
+    const { Gateway } = await import('../gateway.ts');
+    const gateway = new Gateway({ loaded, log });
+    await gateway.start();
+    await untilShutdownSignal(log);
+    await gateway.stop();
+    log.flush();
+    return 0;
+  },
+};

@@ -1,0 +1,103 @@
+import type { AlertSeverity, AlertSink } from '../alert.ts';
+import type { ReadingProcessor } from '../processing/types.ts';
+import type { NewReading } from '../reading.ts';
+import type { FamilyConfig, FloodLevelFamilyConfig } from './config-schema.ts';
+import { round, usableNumber, withValues } from './family-configs.ts';
+import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage } from './flood.ts';
+
+const stageSeverity: Record<FloodStage, AlertSeverity> = { normal: 'info', watch: 'info', alert: 'warning', critical: 'critical' };
+const stageThai: Record<FloodStage, string> = { normal: 'ปกติ', watch: 'เฝ้าระวัง', alert: 'เตือนภัย', critical: 'วิกฤต' };
+
+interface Station {
+  config: FloodLevelFamilyConfig;
+  stage: StageTracker;
+  rise: RiseRate;
+  riseAlertRaised: boolean;
+}
+
+/**
+ * Flood level at the edge: `level_m` against the datum, `stage` with hysteresis, `rise_cm_h`
+ * over the configured window, `below_bank_m`; raises `flood-stage` and `flood-rise` alerts.
+ */
+export class FloodLevelProcessor implements ReadingProcessor {
+  readonly name = 'flood-level';
+  readonly #families: Map<string, FamilyConfig>;
+  readonly #alert: AlertSink;
+  readonly #stations = new Map<string, Station>();
+
+  constructor(families: Map<string, FamilyConfig>, alert: AlertSink) {
+    this.#families = families;
+    this.#alert = alert;
+  }
+
+  #station(device: string, config: FloodLevelFamilyConfig): Station {
+    let station = this.#stations.get(device);
+    if (!station) {
+      station = { config, stage: new StageTracker(config.stages), rise: new RiseRate(config.rise.window, config.rise.minSpan), riseAlertRaised: false };
+      this.#stations.set(device, station);
+    }
+    return station;
+  }
+
+  process(reading: NewReading): NewReading {
+    const family = this.#families.get(reading.device);
+    if (family?.type !== 'flood-level' || reading.quality === 'bad') return reading;
+    const raw = usableNumber(reading, family.point);
+    const levelM = raw === null ? null : levelAgainstDatumM(raw, family);
+    if (levelM === null) return reading;
+    const station = this.#station(reading.device, family);
+    const before = station.stage.stage;
+    const stage = station.stage.update(levelM, reading.tsMs);
+    const rise = station.rise.add(reading.tsMs, levelM);
+    if (stage !== before) this.#stageAlert(reading, family, stage, levelM);
+    if (rise !== null) this.#riseAlert(reading, station, rise, levelM);
+    const values: Record<string, number | string | null> = { level_m: round(levelM, 3), stage, stage_index: floodStages.indexOf(stage), rise_cm_h: rise };
+    const units: Record<string, string> = { level_m: 'm', stage_index: '0-3', rise_cm_h: 'cm/h' };
+    if (family.bankM !== undefined) {
+      values.below_bank_m = round(family.bankM - levelM, 3);
+      units.below_bank_m = 'm';
+    }
+    const out = withValues(reading, values, units);
+    if (rise === null) out.reasons = { ...out.reasons, rise_cm_h: 'window not yet covered' };
+    return out;
+  }
+
+  #stageAlert(reading: NewReading, config: FloodLevelFamilyConfig, stage: FloodStage, levelM: number): void {
+    const level = round(levelM, 2);
+    this.#alert({
+      id: `flood-stage:${reading.device}`,
+      state: stage === 'normal' ? 'cleared' : 'raised',
+      severity: stageSeverity[stage],
+      rule: 'flood-stage',
+      device: reading.device,
+      message: {
+        th: `ระดับน้ำที่ ${reading.device} ${level} ม. อยู่ในระดับ${stageThai[stage]} (เฝ้าระวัง ${config.stages.watchM} ม., เตือนภัย ${config.stages.alertM} ม., วิกฤต ${config.stages.criticalM} ม.)`,
+        en: `Water level at ${reading.device} is ${level} m: stage ${stage} (watch ${config.stages.watchM} m, alert ${config.stages.alertM} m, critical ${config.stages.criticalM} m)`,
+      },
+      values: { level_m: level, stage },
+      tsMs: reading.tsMs,
+    });
+  }
+
+  #riseAlert(reading: NewReading, station: Station, riseCmH: number, levelM: number): void {
+    const threshold = station.config.rise.alertCmH;
+    if (threshold === undefined) return;
+    const raise = !station.riseAlertRaised && riseCmH >= threshold;
+    const clear = station.riseAlertRaised && riseCmH < threshold - station.config.rise.hysteresisCmH;
+    if (!raise && !clear) return;
+    station.riseAlertRaised = raise;
+    const windowMin = Math.round(station.config.rise.window / 60_000);
+    this.#alert({
+      id: `flood-rise:${reading.device}`,
+      state: raise ? 'raised' : 'cleared',
+      severity: 'warning',
+      rule: 'flood-rise',
+      device: reading.device,
+      message: raise
+        ? { th: `น้ำที่ ${reading.device} ขึ้นเร็ว ${riseCmH} ซม./ชม. (เกณฑ์ ${threshold} ซม./ชม., ช่วง ${windowMin} นาที)`, en: `Water at ${reading.device} is rising ${riseCmH} cm/h (limit ${threshold} cm/h over ${windowMin} min)` }
+        : { th: `น้ำที่ ${reading.device} ขึ้นช้าลงแล้ว ${riseCmH} ซม./ชม.`, en: `Water at ${reading.device} no longer rising fast: ${riseCmH} cm/h` },
+      values: { rise_cm_h: riseCmH, level_m: round(levelM, 3) },
+      tsMs: reading.tsMs,
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import type { AlertSink } from '../alert.ts';
+import type { Logger } from '../log.ts';
+import type { ReadingProcessor } from '../processing/types.ts';
+import type { NewReading } from '../reading.ts';
+import type { FamilyConfig } from './config-schema.ts';
+
+interface Watched {
+  staleAfterMs: number;
+  lastSeenMs: number;
+  raised: boolean;
+  /** The flood stage last seen, so a sensor going quiet in a flood is raised as critical. */
+  stage: string | null;
+}
+
+/**
+ * Stale-sensor alarm: a device with `staleAfter` that has not produced a usable value for that
+ * long raises `stale-sensor:{device}`; its next usable value clears it. A sensor that stops
+ * reporting during a flood is itself an alert. Runs last in the chain (it sees the stage).
+ */
+export class StaleSensorWatch implements ReadingProcessor {
+  readonly name = 'stale-sensor';
+  readonly #alert: AlertSink;
+  readonly #log: Logger;
+  readonly #watched = new Map<string, Watched>();
+  readonly #families: Map<string, FamilyConfig>;
+  readonly #nowMs: () => number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, log: Logger, nowMs: () => number = Date.now) {
+    this.#families = families;
+    this.#alert = alert;
+    this.#log = log;
+    this.#nowMs = nowMs;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const now = this.#nowMs();
+    let smallestMs = Number.POSITIVE_INFINITY;
+    for (const [device, family] of this.#families) {
+      if (family.staleAfter === undefined) continue;
+      this.#watched.set(device, { staleAfterMs: family.staleAfter, lastSeenMs: now, raised: false, stage: null });
+      smallestMs = Math.min(smallestMs, family.staleAfter);
+    }
+    if (this.#watched.size === 0) return;
+    const everyMs = Math.max(1000, Math.min(30_000, Math.floor(smallestMs / 4)));
+    this.#timer = setInterval(() => this.check(), everyMs);
+    this.#timer.unref();
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  process(reading: NewReading): NewReading {
+    const watched = this.#watched.get(reading.device);
+    if (!watched) return reading;
+    if (typeof reading.values.stage === 'string') watched.stage = reading.values.stage;
+    const usable = reading.quality !== 'bad' && Object.entries(reading.values).some(([k, v]) => typeof v === 'number' && reading.reasons?.[k] === undefined);
+    if (!usable) return reading;
+    watched.lastSeenMs = Math.max(watched.lastSeenMs, reading.tsMs);
+    if (watched.raised) {
+      watched.raised = false;
+      this.#alert({
+        id: `stale-sensor:${reading.device}`,
+        state: 'cleared',
+        severity: 'info',
+        rule: 'stale-sensor',
+        device: reading.device,
+        message: { th: `${reading.device} กลับมารายงานค่าแล้ว`, en: `${reading.device} is reporting again` },
+        tsMs: reading.tsMs,
+      });
+    }
+    return reading;
+  }
+
+  /** Raises the alarm for every watched device silent for longer than its limit. */
+  check(): void {
+    const now = this.#nowMs();
+    for (const [device, watched] of this.#watched) {
+      if (watched.raised || now - watched.lastSeenMs < watched.staleAfterMs) continue;
+      watched.raised = true;
+      const silentMin = Math.round((now - watched.lastSeenMs) / 60_000);
+      const inFlood = watched.stage === 'alert' || watched.stage === 'critical';
+      this.#log.warn({ device, silentMin }, 'sensor stale');
+      this.#alert({
+        id: `stale-sensor:${device}`,
+        state: 'raised',
+        severity: inFlood ? 'critical' : 'warning',
+        rule: 'stale-sensor',
+        device,
+        message: {
+          th: `${device} ไม่ได้รายงานค่ามา ${silentMin} นาที${inFlood ? ' ระหว่างน้ำอยู่ในระดับเตือนภัย' : ''}`,
+          en: `${device} has not reported a value for ${silentMin} min${inFlood ? ' during a flood alert' : ''}`,
+        },
+        values: { last_seen: new Date(watched.lastSeenMs).toISOString() },
+        tsMs: now,
+      });
+    }
+  }
+}

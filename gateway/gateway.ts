@@ -1,0 +1,252 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AlertInput } from './alert.ts';
+import { inDataDir, type LoadedConfig } from './config/load.ts';
+import { toError } from './errors.ts';
+import { GatewayEvents } from './events.ts';
+import { buildHealth } from './health/health-snapshot.ts';
+import { child, type Logger } from './log.ts';
+import { SqliteOutbox } from './outbox/sqlite-outbox.ts';
+import type { Outbox } from './outbox/types.ts';
+import { ReadingPipeline } from './pipeline.ts';
+import type { ReadingProcessor } from './processing/types.ts';
+import type { Reading } from './reading.ts';
+import { MqttUplink } from './uplink/mqtt-uplink.ts';
+import { topicSet } from './uplink/topics.ts';
+import { gatewayVersion } from './version.ts';
+import { createFieldSide, type FieldSide } from '../drivers/registry.ts';
+import { createProcessors } from './families/index.ts';
+import { FlowsHost, createFlowsGatewayApi } from './flows-host/index.ts';
+import type { DriverContext, FieldService } from '../drivers/types.ts';
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  log: Logger;
+  /** Edge processors (family computations); built from the config when absent. */
+  processors?: ReadingProcessor[];
+}
+
+/**
+ * The gateway process: outbox, field side, flows and uplink, started in that order and stopped in
+ * reverse. A service that fails to start is contained and reported; the rest keep running.
+ */
+export class Gateway {
+  readonly events = new GatewayEvents();
+  readonly #options: GatewayOptions;
+  readonly #log: Logger;
+  readonly #latest = new Map<string, Reading>();
+  readonly #startedAtMs = Date.now();
+  #outbox: Outbox | null = null;
+  #pipeline: ReadingPipeline | null = null;
+  #field: FieldSide | null = null;
+  #uplink: MqttUplink | null = null;
+  #running: FieldService[] = [];
+  #processors: ReadingProcessor[] = [];
+  #flows: FlowsHost | null = null;
+  #healthTimer: NodeJS.Timeout | null = null;
+  #abort = new AbortController();
+  #stopped: Promise<void> | null = null;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#log = child(options.log, 'gateway');
+  }
+
+  get outbox(): Outbox {
+    if (!this.#outbox) throw new Error('gateway not started');
+    return this.#outbox;
+  }
+
+  get field(): FieldSide {
+    if (!this.#field) throw new Error('gateway not started');
+    return this.#field;
+  }
+
+  get uplink(): MqttUplink | null {
+    return this.#uplink;
+  }
+
+  latestReading(deviceId: string): Reading | undefined {
+    return this.#latest.get(deviceId);
+  }
+
+  /** Raise or clear an alert: committed to the alert lane, sent before any backlog. */
+  alert(alert: AlertInput): void {
+    try {
+      this.outbox.appendAlert(alert);
+      this.#uplink?.wake();
+    } catch (error) {
+      this.#log.error({ alert: alert.id, err: toError(error).message }, 'could not store alert');
+    }
+  }
+
+  async start(): Promise<void> {
+    const { loaded } = this.#options;
+    const { config } = loaded;
+    const log = this.#options.log;
+    mkdirSync(loaded.dataDir, { recursive: true });
+    this.#log.info({ gateway: config.gateway.id, version: gatewayVersion, dataDir: loaded.dataDir, devices: config.devices.length }, 'starting gateway');
+
+    // 1. The outbox first: nothing may be produced before there is somewhere durable to put it.
+    mkdirSync(dirname(inDataDir(loaded, config.buffer.path)), { recursive: true });
+    const outbox = new SqliteOutbox({ config: config.buffer, dataDir: loaded.dataDir, log: child(log, 'outbox') });
+    outbox.open();
+    this.#outbox = outbox;
+    outbox.addListener({
+      readingsCommitted: (readings) => {
+        for (const reading of readings) this.#latest.set(reading.device, reading);
+        this.events.emit('readings', readings);
+        this.#uplink?.wake();
+      },
+      alertsCommitted: (alerts) => {
+        this.events.emit('alerts', alerts);
+        this.#uplink?.wake();
+      },
+    });
+    const openState = outbox.stats().openState;
+    if (openState.state === 'recovered') {
+      this.#log.error({ movedTo: openState.movedTo, reason: openState.reason }, 'outbox database was unreadable: moved aside and replaced');
+      this.alert({
+        id: 'outbox-recovered',
+        state: 'raised',
+        severity: 'critical',
+        rule: 'storage',
+        device: null,
+        message: {
+          th: `ฐานข้อมูลบัฟเฟอร์เสียหาย ย้ายไปที่ ${openState.movedTo ?? '-'} และสร้างใหม่แล้ว`,
+          en: `Outbox database was unreadable; moved to ${openState.movedTo ?? '-'} and replaced`,
+        },
+        values: { reason: openState.reason ?? null },
+      });
+    }
+
+    // 2. Edge processing and the field side.
+    this.#processors = this.#options.processors ?? createProcessors({ config, dataDir: loaded.dataDir, log, alert: (alert) => this.alert(alert) });
+    this.#pipeline = new ReadingPipeline(this.#processors, outbox, child(log, 'gateway'));
+    const pipeline = this.#pipeline;
+    const driverContext: DriverContext = {
+      config,
+      configDir: dirname(loaded.file),
+      dataDir: loaded.dataDir,
+      log,
+      emit: (reading) => pipeline.emit(reading),
+      alert: (alert) => this.alert(alert),
+      latestReading: (deviceId) => this.#latest.get(deviceId),
+    };
+    this.#field = createFieldSide(driverContext);
+    const signal = this.#abort.signal;
+    for (const processor of this.#processors) await this.#startContained(processor.name, () => processor.start?.(signal));
+    for (const service of this.#field.services) {
+      if (await this.#startContained(service.name, () => service.start(signal))) this.#running.push(service);
+    }
+
+    // 3. Local rules (Node-RED): they see committed readings and act through the field devices.
+    if (config.flows.enabled) {
+      const api = createFlowsGatewayApi({
+        gatewayId: config.gateway.id,
+        outbox,
+        devices: this.#field.devices,
+        uplinkStatus: () => {
+          const uplink = this.#uplink;
+          if (!uplink) return { state: 'disabled', sinceMs: null };
+          return { state: uplink.state === 'online' ? 'connected' : 'disconnected', sinceMs: uplink.stateSinceMs };
+        },
+        log,
+      });
+      const flows = new FlowsHost({ config, dataDir: loaded.dataDir, log, api });
+      if (await this.#startContained('flows', () => flows.start(signal))) this.#flows = flows;
+    }
+
+    // 4. The uplink last: it only forwards what is already safe in the outbox.
+    if (config.uplink) {
+      const topics = topicSet(config.uplink.topicPrefix, config.gateway.id);
+      this.#uplink = new MqttUplink({
+        config: config.uplink,
+        drain: config.buffer.drain,
+        clientId: config.uplink.clientId ?? `citygw-${config.gateway.id}`,
+        topics,
+        version: gatewayVersion,
+        log: child(log, 'uplink'),
+        outbox,
+        statusDevices: () => [...this.field.devices.values()].map((d) => ({ id: d.id, kind: d.kind, state: d.stats().state })),
+      });
+      await this.#uplink.start(signal);
+    } else {
+      this.#log.warn('no uplink configured: readings are kept in the outbox until one is');
+    }
+
+    this.#healthTimer = setInterval(() => this.#queueHealth(), config.gateway.healthInterval);
+    this.#healthTimer.unref();
+    this.#queueHealth();
+    this.#log.info({ services: this.#running.map((s) => s.name) }, 'gateway running');
+  }
+
+  async #startContained(name: string, start: () => Promise<void> | void): Promise<boolean> {
+    try {
+      await start();
+      return true;
+    } catch (error) {
+      this.#log.error({ service: name, err: toError(error).message }, 'service failed to start; the rest keep running');
+      return false;
+    }
+  }
+
+  #queueHealth(): void {
+    try {
+      const outbox = this.outbox;
+      const payload = buildHealth({
+        gatewayId: this.#options.loaded.config.gateway.id,
+        version: gatewayVersion,
+        startedAtMs: this.#startedAtMs,
+        uplink: () => this.#uplink?.counters() ?? { state: 'disabled' },
+        outboxStats: () => outbox.stats(),
+        outboxDepth: () => outbox.depth(),
+        deviceStats: () => [...this.field.devices.values()].map((d) => d.stats()),
+      });
+      outbox.appendHealth(payload);
+      this.#uplink?.wake();
+    } catch (error) {
+      this.#log.warn({ err: toError(error).message }, 'could not queue health snapshot');
+    }
+  }
+
+  /** Stops in reverse order: field side (in-flight transactions finish), outbox flushed, uplink says offline. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.info('stopping gateway');
+    if (this.#healthTimer) clearInterval(this.#healthTimer);
+    // Rules first, so a rule's last alert and relay write still reach the outbox and the bus.
+    try {
+      await this.#flows?.stop();
+    } catch (error) {
+      this.#log.warn({ err: toError(error).message }, 'flows did not stop cleanly');
+    }
+    for (const service of [...this.#running].reverse()) {
+      try {
+        await service.stop();
+      } catch (error) {
+        this.#log.warn({ service: service.name, err: toError(error).message }, 'service did not stop cleanly');
+      }
+    }
+    for (const processor of [...this.#processors].reverse()) {
+      try {
+        await processor.stop?.();
+      } catch (error) {
+        this.#log.warn({ processor: processor.name, err: toError(error).message }, 'processor did not stop cleanly');
+      }
+    }
+    try {
+      this.#outbox?.flush();
+    } catch (error) {
+      this.#log.error({ err: toError(error).message }, 'final outbox flush failed');
+    }
+    await this.#uplink?.stop();
+    this.#abort.abort();
+    this.#outbox?.close();
+    this.#log.info('gateway stopped');
+  }
+}

@@ -1,0 +1,273 @@
+import { connect, type MqttClient } from 'mqtt';
+import { toError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Outbox, OutgoingMessage, SendLane } from '../outbox/types.ts';
+import type { BufferConfig } from '../outbox/config-schema.ts';
+import type { UplinkConfig } from './config-schema.ts';
+import { brokerUrls, connectOptions, safeUrl } from './connect-options.ts';
+import { DrainBudget } from './rate-limiter.ts';
+import type { TopicSet } from './topics.ts';
+import { Wakeup } from './wakeup.ts';
+
+export type UplinkState = 'stopped' | 'connecting' | 'online' | 'offline';
+
+export interface StatusDevice {
+  id: string;
+  kind: string;
+  state: string;
+}
+
+export interface UplinkDeps {
+  config: UplinkConfig;
+  drain: BufferConfig['drain'];
+  clientId: string;
+  topics: TopicSet;
+  version: string;
+  log: Logger;
+  outbox: Outbox;
+  /** Devices listed in the retained status message. */
+  statusDevices(): StatusDevice[];
+}
+
+export interface UplinkCounters {
+  state: UplinkState;
+  connects: number;
+  disconnects: number;
+  published: Record<SendLane, number>;
+  acknowledged: Record<SendLane, number>;
+  publishErrors: number;
+  inflight: number;
+  lastError: string | null;
+  connectedSince: string | null;
+}
+
+const zeroLanes = (): Record<SendLane, number> => ({ alert: 0, health: 0, live: 0, history: 0 });
+
+/**
+ * Forwards the outbox to the broker: one QoS 1 publish per outgoing message, rows acknowledged in
+ * the outbox only on PUBACK, released for resending when the connection drops first. Reconnects
+ * with exponential backoff; a new mqtt.js client per attempt, so the outbox stays the only store of
+ * unconfirmed messages. Publishes the retained status (`online`, last will `offline`).
+ */
+export class MqttUplink {
+  readonly #deps: UplinkDeps;
+  readonly #log: Logger;
+  readonly #budget: DrainBudget;
+  readonly #wakeup = new Wakeup();
+  #client: MqttClient | null = null;
+  #generation = 0;
+  #inflight = new Map<number, OutgoingMessage>();
+  #nextInflightKey = 1;
+  #state: UplinkState = 'stopped';
+  #stateSinceMs = Date.now();
+  #connectedSinceMs = 0;
+  #urlIndex = 0;
+  #backoffMs: number;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #stopping = false;
+  #failedAttempts = 0;
+  #drainDone: Promise<void> | null = null;
+  #counters = { connects: 0, disconnects: 0, published: zeroLanes(), acknowledged: zeroLanes(), publishErrors: 0, lastError: null as string | null };
+
+  constructor(deps: UplinkDeps) {
+    this.#deps = deps;
+    this.#log = deps.log;
+    this.#budget = new DrainBudget(deps.drain.messagesPerSecond, deps.drain.bytesPerSecond);
+    this.#backoffMs = deps.config.reconnectMin;
+  }
+
+  get state(): UplinkState {
+    return this.#state;
+  }
+
+  /** When the state last changed (ms since the epoch). */
+  get stateSinceMs(): number {
+    return this.#stateSinceMs;
+  }
+
+  #setState(state: UplinkState): void {
+    if (state !== this.#state) this.#stateSinceMs = Date.now();
+    this.#state = state;
+  }
+
+  /** Starts connecting; does not wait for the broker (starting offline is normal at a roadside box). */
+  async start(signal: AbortSignal): Promise<void> {
+    this.#stopping = false;
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.#connect();
+    this.#drainDone = this.#drainLoop();
+  }
+
+  /** New rows were committed (or acknowledged): look at the outbox again. */
+  wake(): void {
+    this.#wakeup.wake();
+  }
+
+  counters(): UplinkCounters {
+    return {
+      state: this.#state,
+      ...this.#counters,
+      published: { ...this.#counters.published },
+      acknowledged: { ...this.#counters.acknowledged },
+      inflight: this.#inflight.size,
+      connectedSince: this.#state === 'online' ? new Date(this.#connectedSinceMs).toISOString() : null,
+    };
+  }
+
+  statusPayload(state: 'online' | 'offline'): string {
+    return JSON.stringify({ state, ts: new Date().toISOString(), version: this.#deps.version, devices: this.#deps.statusDevices() });
+  }
+
+  #connect(): void {
+    if (this.#stopping) return;
+    const urls = brokerUrls(this.#deps.config);
+    const url = urls[this.#urlIndex % urls.length]!;
+    const generation = ++this.#generation;
+    this.#setState('connecting');
+    // While the link is down for hours, one line per attempt would flood the journal.
+    this.#log[this.#failedAttempts === 0 ? 'info' : 'debug']({ broker: safeUrl(url) }, 'connecting to broker');
+    const client = connect(url, connectOptions(this.#deps.config, this.#deps.clientId, { topic: this.#deps.topics.status, payload: this.statusPayload('offline') }));
+    this.#client = client;
+    client.on('connect', () => {
+      if (generation !== this.#generation) return;
+      this.#setState('online');
+      this.#connectedSinceMs = Date.now();
+      this.#backoffMs = this.#deps.config.reconnectMin;
+      this.#failedAttempts = 0;
+      this.#counters.connects += 1;
+      this.#log.info({ broker: safeUrl(url) }, 'connected to broker');
+      client.publish(this.#deps.topics.status, this.statusPayload('online'), { qos: 1, retain: true }, (error) => {
+        if (error) this.#log.warn({ err: toError(error).message }, 'status publish failed');
+      });
+      this.wake();
+    });
+    client.on('error', (error) => {
+      if (generation !== this.#generation) return;
+      this.#counters.lastError = toError(error).message;
+      this.#log[this.#failedAttempts === 0 ? 'warn' : 'debug']({ err: this.#counters.lastError, broker: safeUrl(url) }, 'broker connection error');
+    });
+    client.on('close', () => {
+      if (generation !== this.#generation) return;
+      this.#onConnectionLost(client);
+    });
+  }
+
+  #onConnectionLost(client: MqttClient): void {
+    const wasOnline = this.#state === 'online';
+    this.#generation += 1;
+    if (wasOnline) this.#counters.disconnects += 1;
+    this.#setState(this.#stopping ? 'stopped' : 'offline');
+    this.#releaseInflight();
+    client.removeAllListeners();
+    client.on('error', () => {});
+    client.end(true);
+    if (this.#stopping) return;
+    const urls = brokerUrls(this.#deps.config);
+    this.#urlIndex = (this.#urlIndex + 1) % urls.length;
+    if (!wasOnline) this.#failedAttempts += 1;
+    const delayMs = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#deps.config.reconnectMax, this.#backoffMs * 2);
+    if (wasOnline) this.#log.warn({ retryInMs: delayMs }, 'broker connection lost; readings stay in the outbox');
+    else this.#log.debug({ retryInMs: delayMs }, 'broker unreachable; retrying');
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#connect();
+    }, delayMs);
+  }
+
+  /** Rows that were in flight when the link dropped go back to the outbox to be sent again. */
+  #releaseInflight(): void {
+    if (this.#inflight.size === 0) return;
+    const ids: number[] = [];
+    for (const message of this.#inflight.values()) ids.push(...message.ids);
+    this.#inflight.clear();
+    this.#deps.outbox.release(ids);
+  }
+
+  async #drainLoop(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        if (this.#state !== 'online' || !this.#client) {
+          await this.#wakeup.wait();
+          continue;
+        }
+        const freeSlots = this.#deps.drain.inflight - this.#inflight.size;
+        const allowed = Math.min(freeSlots, this.#budget.messagesAvailable());
+        if (allowed <= 0) {
+          await this.#wakeup.wait(freeSlots <= 0 ? undefined : this.#budget.waitMs());
+          continue;
+        }
+        const batch = this.#deps.outbox.nextBatch({ liveSinceMs: this.#connectedSinceMs, maxMessages: allowed, maxBytes: Math.max(1, this.#budget.bytesAvailable()) });
+        if (batch.length === 0) {
+          await this.#wakeup.wait(1000);
+          continue;
+        }
+        for (const message of batch) this.#publish(this.#client, message);
+        // Let socket writes and PUBACKs be processed before taking the next batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } catch (error) {
+        this.#log.error({ err: toError(error).message }, 'drain loop error; retrying in 1 s');
+        await this.#wakeup.wait(1000);
+      }
+    }
+  }
+
+  #publish(client: MqttClient, message: OutgoingMessage): void {
+    const key = this.#nextInflightKey++;
+    const generation = this.#generation;
+    this.#inflight.set(key, message);
+    this.#budget.take(1, Buffer.byteLength(message.payload));
+    this.#counters.published[message.lane] += 1;
+    client.publish(this.#deps.topics.resolve(message.topic), message.payload, { qos: 1 }, (error) => {
+      if (generation !== this.#generation || !this.#inflight.delete(key)) return;
+      if (error) {
+        this.#counters.publishErrors += 1;
+        this.#deps.outbox.release(message.ids);
+      } else {
+        this.#counters.acknowledged[message.lane] += 1;
+        this.#deps.outbox.ack(message.ids);
+      }
+      this.wake();
+    });
+  }
+
+  /**
+   * Stops: waits (bounded) for in-flight PUBACKs, publishes the retained `offline` status, closes.
+   * Rows not acknowledged stay in the outbox for the next start.
+   */
+  async stop(timeoutMs = 3000): Promise<void> {
+    if (this.#stopping) {
+      await this.#drainDone;
+      return;
+    }
+    this.#stopping = true;
+    this.wake();
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    const client = this.#client;
+    const deadline = Date.now() + timeoutMs;
+    if (client && this.#state === 'online') {
+      while (this.#inflight.size > 0 && Date.now() < deadline && this.#state === 'online') await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(200, deadline - Date.now()));
+        client.publish(this.#deps.topics.status, this.statusPayload('offline'), { qos: 1, retain: true }, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.#generation += 1;
+    this.#releaseInflight();
+    if (client) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        client.end(false, {}, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      client.end(true);
+    }
+    this.#setState('stopped');
+    await this.#drainDone;
+  }
+}

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AlertInput } from '../../gateway/alert.ts';
+import { silentLogger } from '../../gateway/log.ts';
+import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
+import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
+import type { NewReading, ReadingPayload } from '../../gateway/reading.ts';
+import type { OutgoingMessage } from '../../gateway/outbox/types.ts';
+
+/** A 4-value flood-level reading like the ones a radar level sensor produces. */
+export function floodReading(device: string, tsMs: number, level = 1.25): NewReading {
+  return { device, kind: 'flood-level', tsMs, values: { level, rate: -0.02, battery: 12.6, signal: 78 }, units: { level: 'm', rate: 'm/h', battery: 'V', signal: '%' }, quality: 'good' };
+}
+
+export function floodAlert(n: number): AlertInput {
+  return { id: `flood-stage:canal-${n}`, state: 'raised', severity: 'critical', rule: 'flood-stage', device: 'canal', message: { th: 'ระดับน้ำสูง', en: 'Water level high' } };
+}
+
+/** A temp folder and an outbox in it, with `buffer` settings as in the YAML file. */
+export function tempOutbox(buffer: Record<string, unknown> = {}): { outbox: SqliteOutbox; dir: string; reopen: () => SqliteOutbox; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'citygw-outbox-'));
+  const make = (): SqliteOutbox => new SqliteOutbox({ config: bufferSchema.parse({ commitInterval: '10s', minFreeDisk: 0, ...buffer }), dataDir: dir, log: silentLogger() });
+  const handle = {
+    outbox: make(),
+    dir,
+    reopen: (): SqliteOutbox => {
+      handle.outbox.close();
+      handle.outbox = make();
+      handle.outbox.open();
+      return handle.outbox;
+    },
+    cleanup: (): void => {
+      handle.outbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  handle.outbox.open();
+  return handle;
+}
+
+/** The seqs a message carries, live or history. */
+export function seqsOf(message: OutgoingMessage): number[] {
+  const body = JSON.parse(message.payload) as ReadingPayload | { readings: ReadingPayload[] };
+  return 'readings' in body ? body.readings.map((r) => r.seq) : [body.seq];
+}

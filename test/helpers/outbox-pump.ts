@@ -1,0 +1,71 @@
+/**
+ * A child process for the crash and outage tests: commits readings to a SqliteOutbox and drains it
+ * to a real broker over mqtt.js, the way the gateway does. Settings come as JSON in
+ * CITYGW_PUMP. It prints `ready` once open and, in drain-only mode, `drained` when the outbox is
+ * empty and exits. Tests kill it with SIGKILL at random moments.
+ */
+import { randomInt } from 'node:crypto';
+import mqtt from 'mqtt';
+import { silentLogger } from '../../gateway/log.ts';
+import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
+import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
+import { OutboxDrainer } from './outbox-drainer.ts';
+
+export interface PumpSettings {
+  dataDir: string;
+  url: string;
+  gatewayId: string;
+  devices: number;
+  /** Readings per second over all devices; 0 in drain-only mode. */
+  readingsPerSecond: number;
+  /** Alerts per second (0 for none). */
+  alertsPerSecond?: number;
+  /** Drain until empty, then exit. */
+  drainOnly?: boolean;
+  buffer?: Record<string, unknown>;
+}
+
+const settings = JSON.parse(process.env.CITYGW_PUMP ?? '{}') as PumpSettings;
+const config = bufferSchema.parse({ minFreeDisk: 0, ...settings.buffer });
+const outbox = new SqliteOutbox({ config, dataDir: settings.dataDir, log: silentLogger() });
+outbox.open();
+const client = mqtt.connect(settings.url, { clientId: `pump-${process.pid}`, clean: true, reconnectPeriod: 100, connectTimeout: 2000 });
+client.on('error', () => {
+  // reconnects by itself; the test judges the outcome by what arrives
+});
+const drainer = new OutboxDrainer(outbox, client, `citygw/${settings.gatewayId}/`, config.drain);
+drainer.start();
+
+let produced = 0;
+let alerts = 0;
+const startedAtMs = Date.now();
+if (settings.readingsPerSecond > 0) {
+  setInterval(() => {
+    const due = Math.floor(((Date.now() - startedAtMs) / 1000) * settings.readingsPerSecond);
+    for (; produced < due; produced++) {
+      const device = `dev-${produced % settings.devices}`;
+      // The nonce makes every reading's content unique: a repeat upstream must be byte-identical.
+      outbox.appendReading({ device, kind: 'flood-level', tsMs: Date.now(), values: { level: (produced % 500) / 100, nonce: randomInt(1e9), battery: 12.5, signal: 80 }, units: { level: 'm', battery: 'V', signal: '%' }, quality: 'good' });
+    }
+    const alertsDue = Math.floor(((Date.now() - startedAtMs) / 1000) * (settings.alertsPerSecond ?? 0));
+    for (; alerts < alertsDue; alerts++) {
+      outbox.appendAlert({ id: `test:${process.pid}:${alerts}`, state: 'raised', severity: 'warning', rule: 'test', device: null, message: { th: 'ทดสอบ', en: 'test' } });
+    }
+  }, 10);
+}
+
+if (settings.drainOnly) {
+  drainer.onIdle = () => {
+    if (outbox.depth() > 0) return;
+    drainer.stop();
+    outbox.close();
+    process.stdout.write('drained\n');
+    client.end(false, {}, () => process.exit(0));
+  };
+}
+process.on('SIGTERM', () => {
+  drainer.stop();
+  outbox.close();
+  process.exit(0);
+});
+process.stdout.write('ready\n');

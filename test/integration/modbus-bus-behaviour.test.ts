@@ -1,0 +1,136 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { serveSerial, serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
+import { StaticModel } from '../../drivers/sim/models.ts';
+import type { SimSlave } from '../../drivers/sim/slave.ts';
+import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
+import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+function slaves(...models: StaticModel[]): Map<number, SimSlave> {
+  return new Map(models.map((m) => [m.device.slave.unit, m.device.slave]));
+}
+
+// The gateway's simulators misbehave on demand over a real pty pair: CRC errors, line noise,
+// slow devices, exceptions. The bus must keep serving everyone and say what went wrong.
+describe('RTU bus under misbehaving devices', () => {
+  let pty: PtyPair;
+  let sim: SimEndpoint;
+  let h: ModbusHarness;
+  const fast = new StaticModel(1, 'co2-senseair-s8', { co2_ppm: 612 });
+  const slow = new StaticModel(2, 'air-quality-rs485-transmitter', { pm25_ug_m3: 41, temperature_c: 31.5 });
+  const noisy = new StaticModel(3, 'radar-level-ld8001h', { level_m: 2.345, air_gap_m: 3.655, install_height_m: 6 });
+
+  beforeAll(async () => {
+    pty = await openPtyPair();
+    sim = await serveSerial(slaves(fast, slow, noisy), { path: pty.b, baud: 9600, dataBits: 8, parity: 'none', stopBits: 1 });
+    h = modbusHarness(
+      {
+        buses: [{ id: 'rs485', type: 'modbus-rtu', port: pty.a, baud: 9600, timeout: '500ms' }],
+        devices: [
+          { id: 'co2', driver: 'modbus', bus: 'rs485', unit: 1, profile: 'co2-senseair-s8', interval: '0s' },
+          { id: 'air', driver: 'modbus', bus: 'rs485', unit: 2, profile: 'air-quality-rs485-transmitter', interval: '0s' },
+          { id: 'radar', driver: 'modbus', bus: 'rs485', unit: 3, profile: 'radar-level-ld8001h', interval: '1h', retries: 0 },
+        ],
+      },
+      fixtures,
+    );
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+    await pty?.stop();
+  });
+
+  it('reports a reply with a bad CRC as reason "crc error" and recovers when the line is clean', async () => {
+    noisy.device.slave.misbehave.crcError = true;
+    const bad = await h.devices.get('radar')!.readOnce();
+    expect(bad.values.level_m).toBeNull();
+    expect(bad.reasons?.level_m).toBe('crc error');
+    noisy.device.slave.misbehave.crcError = false;
+    const good = await h.devices.get('radar')!.readOnce();
+    expect(good.values).toEqual({ air_gap_m: 3.655, level_m: 2.345, install_height_m: 6 });
+  });
+
+  it('finds the reply behind garbage bytes on the line', async () => {
+    const scheduler = h.services[0] as BusScheduler;
+    const noiseBefore = scheduler.stats().noiseBytes;
+    try {
+      // Noise that looks like the start of a 245-byte reply from this very unit must not hide the real one.
+      noisy.device.slave.misbehave.garbagePrefix = [0x03, 0x03, 0xf0, 0x11];
+      expect((await h.devices.get('radar')!.readOnce()).values.level_m).toBe(2.345);
+      noisy.device.slave.misbehave.garbagePrefix = null;
+      noisy.device.slave.misbehave.garbageBytes = 7;
+      for (let i = 0; i < 10; i++) expect((await h.devices.get('radar')!.readOnce()).values.level_m).toBe(2.345);
+    } finally {
+      noisy.device.slave.misbehave.garbagePrefix = null;
+      noisy.device.slave.misbehave.garbageBytes = 0;
+    }
+    expect(scheduler.stats().noiseBytes).toBeGreaterThanOrEqual(noiseBefore + 4 + 70);
+  });
+
+  it('passes a device exception (6 busy) through as the reason', async () => {
+    fast.device.slave.misbehave.exception = 6;
+    try {
+      const reading = await h.devices.get('co2')!.readOnce();
+      expect(reading.reasons?.co2_ppm).toBe('exception 6 (server device busy)');
+    } finally {
+      fast.device.slave.misbehave.exception = null;
+    }
+  });
+
+  it('serves a fast device as often as a slow one: the slow one cannot starve it', async () => {
+    slow.device.slave.misbehave.delayMs = 120;
+    await h.start();
+    await waitUntil(() => h.readings.filter((r) => r.device === 'air').length >= 6, '6 readings from the slow device');
+    const co2 = h.readings.filter((r) => r.device === 'co2');
+    const air = h.readings.filter((r) => r.device === 'air');
+    // Both are always due (interval 0): the scheduler alternates, so counts differ by at most one.
+    expect(Math.abs(co2.length - air.length)).toBeLessThanOrEqual(1);
+    expect(co2.at(-1)!.values.co2_ppm).toBe(612);
+    expect(air.at(-1)!.values).toMatchObject({ pm25_ug_m3: 41, temperature_c: 31.5 });
+  });
+
+  it('lets a write jump the queue of due polls', async () => {
+    const write = h.devices.get('radar')!.write!({ point: 'install_height_m', value: 7.5 });
+    const result = await write;
+    expect(result).toMatchObject({ value: 7.5, verified: true });
+    expect(noisy.device.get('install_height_m')).toBe(7.5);
+  });
+});
+
+// A serial device server that is unreachable, then comes up: the bus never dies.
+describe('RTU over TCP when the device server comes and goes', () => {
+  let sim: SimEndpoint | undefined;
+  let h: ModbusHarness;
+  let port = 0;
+  const radar = new StaticModel(5, 'radar-level-ld8001h', { level_m: 1.5, air_gap_m: 4.5, install_height_m: 6 });
+
+  beforeAll(async () => {
+    // Reserve a free port, then close it so the first connects are refused.
+    const probe = await serveTcp(new Map(), { framing: 'rtu' });
+    port = probe.port;
+    await probe.stop();
+    h = modbusHarness({ buses: [{ id: 'ds', type: 'modbus-rtu-over-tcp', host: '127.0.0.1', port, timeout: '300ms' }], devices: [{ id: 'radar', driver: 'modbus', bus: 'ds', unit: 5, profile: 'radar-level-ld8001h', interval: '100ms' }] }, fixtures);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+  });
+
+  it('emits bad readings naming the port problem, then good ones once the server answers', async () => {
+    await h.start();
+    await waitUntil(() => h.readings.some((r) => r.reasons?._device?.startsWith('port unavailable')), 'a reading that names the port problem');
+    const scheduler = h.services[0] as BusScheduler;
+    expect(scheduler.stats().state).toBe('down');
+    expect(scheduler.stats().lastPortError).toMatch(/cannot connect to 127\.0\.0\.1/);
+    sim = await serveTcp(new Map([[5, radar.device.slave]]), { framing: 'rtu', port });
+    await waitUntil(() => h.readings.some((r) => r.quality === 'good'), 'a good reading after the server came up', 15_000);
+    expect(h.readings.findLast((r) => r.quality === 'good')!.values.level_m).toBe(1.5);
+    expect(scheduler.stats().state).toBe('up');
+  });
+});

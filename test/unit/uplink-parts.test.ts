@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { DrainBudget } from '../../gateway/uplink/rate-limiter.ts';
+import { topicSet } from '../../gateway/uplink/topics.ts';
+import { safeUrl } from '../../gateway/uplink/connect-options.ts';
+import { toPayload } from '../../gateway/reading.ts';
+
+describe('topics', () => {
+  it('follows the contract', () => {
+    const t = topicSet('citygw', 'canal-01');
+    expect(t.status).toBe('citygw/canal-01/status');
+    expect(t.readings('level')).toBe('citygw/canal-01/devices/level/readings');
+    expect(t.history('level')).toBe('citygw/canal-01/devices/level/history');
+    expect(t.alerts).toBe('citygw/canal-01/alerts');
+    expect(t.health).toBe('citygw/canal-01/health');
+    expect(t.resolve('devices/x/readings')).toBe('citygw/canal-01/devices/x/readings');
+  });
+});
+
+describe('drain budget', () => {
+  it('refills messages and bytes at the configured rate', () => {
+    let nowMs = 0;
+    const budget = new DrainBudget(10, 1000, () => nowMs);
+    expect(budget.messagesAvailable()).toBe(10);
+    budget.take(10, 500);
+    expect(budget.messagesAvailable()).toBe(0);
+    expect(budget.waitMs()).toBe(100);
+    nowMs = 500;
+    expect(budget.messagesAvailable()).toBe(5);
+    expect(budget.bytesAvailable()).toBe(1000);
+    budget.take(1, 1500);
+    expect(budget.messagesAvailable()).toBe(0);
+    nowMs = 1000;
+    expect(budget.bytesAvailable()).toBe(0);
+    nowMs = 1600;
+    expect(budget.messagesAvailable()).toBeGreaterThan(0);
+  });
+});
+
+describe('reading payload', () => {
+  it('uses ISO 8601 UTC with milliseconds and omits empty reasons', () => {
+    const payload = toPayload({ device: 'd', kind: 'flood-level', tsMs: Date.UTC(2026, 10, 21, 3, 4, 5, 6), seq: 7, values: { level: 1.5 }, units: { level: 'm' }, quality: 'good', reasons: {} });
+    expect(payload.ts).toBe('2026-11-21T03:04:05.006Z');
+    expect(payload).not.toHaveProperty('reasons');
+  });
+});
+
+describe('logging hygiene', () => {
+  it('strips credentials from broker URLs', () => {
+    expect(safeUrl('mqtts://user:pw@broker:8883')).toBe('mqtts://broker:8883');
+  });
+});
