@@ -64,7 +64,8 @@ export function contactsProbe(options: ContactsProbeOptions): Probe {
         if (values.door === true) problems.push('cabinet door open');
         if (verdict === 'ok' && problems.length > 0) verdict = 'degraded';
         if (missing.length > 0) {
-          problems.push(`no value for ${missing.join(', ')}`);
+          const moduleReason = reading.reasons?._device;
+          problems.push(`DI module ${options.device} gave no value for ${missing.join(', ')}${moduleReason ? ` (${moduleReason})` : ''}`);
           if (verdict === 'ok') verdict = 'unknown';
         }
         const outcome: ProbeOutcome = { verdict, values, units };
