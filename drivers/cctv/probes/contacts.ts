@@ -42,7 +42,7 @@ export function contactsProbe(options: ContactsProbeOptions): Probe {
         const values: ProbeOutcome['values'] = { power: null, tamper: null, door: null, age: null };
         const units = { age: 's' };
         const reading = options.latestReading(options.device);
-        if (!reading) return { verdict: 'unknown', reason: `no reading yet from DI module ${options.device}`, values, units };
+        if (!reading) return { verdict: 'unknown', reason: `no reading yet from DI module ${options.device} (check it with citygw read --device ${options.device})`, values, units };
         const ageMs = now() - reading.tsMs;
         values.age = Math.round(ageMs / 1000);
         if (ageMs > options.maxAgeMs) return { verdict: 'unknown', reason: `DI module ${options.device} reading is stale (${values.age} s old)`, values, units };
