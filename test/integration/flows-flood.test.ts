@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, removeTempDataDirs } from '../helpers/flows-host-process.ts';
+
 
 // The shipped flood flow in the real Node-RED runtime, driven by flood-level readings through the
 // gateway API; the siren and beacon are points of a simulated relay box read back after the writes.
@@ -146,3 +147,5 @@ describe('flood alert flow', () => {
     await second.gateway.waitFor('siren off', () => second.gateway.writes().find((w) => w.request.point === 'siren' && w.request.value === false));
   });
 });
+
+afterAll(removeTempDataDirs);

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, removeTempDataDirs } from '../helpers/flows-host-process.ts';
+
 
 // The shipped clean-water and school air flows in the real Node-RED runtime, driven by readings
 // through the gateway API; the valve and the sign are points of simulated devices.
@@ -127,3 +128,5 @@ describe('school air-quality advisory flow', () => {
     expect(gateway.writes()).toEqual([]);
   });
 });
+
+afterAll(removeTempDataDirs);
