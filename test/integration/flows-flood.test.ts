@@ -97,6 +97,25 @@ describe('flood alert flow', () => {
     expect(family.values).toMatchObject({ rise_cm_h: 12 });
   });
 
+  it('follows the stage of the flood-level family when the reading has one, leaving its alerts to the family', async () => {
+    const { gateway } = await startGateway({ env: { STALE_AFTER_MIN: 0.01, STALE_CHECK_S: 0.2 } });
+    const family = (minute: number, levelM: number, stage: string) => level('p1', minute, null, { level_m: levelM, stage, stage_index: ['normal', 'watch', 'alert', 'critical'].indexOf(stage), rise_cm_h: 40 });
+    gateway.reading(family(0, 3.0, 'normal'));
+    await gateway.waitFor('relays written', () => gateway.writes().filter((w) => w.request.value === false)[1]);
+    // The family's thresholds differ from the tab's: its stage is the one that counts.
+    gateway.reading(family(5, 3.3, 'alert'));
+    await gateway.waitFor('siren on', () => gateway.writes().find((w) => w.request.point === 'siren' && w.request.value === true));
+    gateway.reading(family(10, 3.1, 'normal'));
+    await gateway.waitFor('siren off', () => gateway.writes().filter((w) => w.request.point === 'siren' && w.request.value === false)[1]);
+    // A level_m without a family stage (a device whose profile names the point so) is judged here.
+    gateway.reading(level('p2', 0, null, { level_m: 3.75 }));
+    const own = await gateway.waitForAlert('stage from level_m', (a) => a.device === 'p2');
+    expect(own.values).toMatchObject({ level: 3.75, stage: 'alert' });
+    // Past the stale period: no alert about the family's sensor comes from the flow.
+    await gateway.waitForAlert('p2 stale', (a) => a.id === 'stale-sensor:p2', 1, 10_000);
+    expect(gateway.alerts().filter((a) => a.device === 'p1')).toEqual([]);
+  });
+
   it('uses thresholds changed in the tab environment', async () => {
     const { gateway } = await startGateway({ env: { FLOOD_ALERT_M: 3.5 } });
     gateway.reading(level('canal', 0, 3.55));
