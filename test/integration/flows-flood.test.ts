@@ -54,7 +54,7 @@ describe('flood alert flow', () => {
     await relay('beacon', true);
     gateway.reading(level('canal', 15, 3.75));
     const alertStage = await gateway.waitForAlert('alert stage', (a) => a.values?.stage === 'alert');
-    expect(alertStage).toMatchObject({ id: 'flood-stage:canal', state: 'raised', severity: 'critical', device: 'canal', tsMs: t0 + 15 * minuteMs });
+    expect(alertStage).toMatchObject({ id: 'flood-stage:canal', state: 'raised', severity: 'warning', device: 'canal', tsMs: t0 + 15 * minuteMs });
     expect(alertStage.message.th).toContain('เตือนภัย');
     await relay('siren', true);
     expect(await gateway.points('siren-box')).toEqual({ siren: true, beacon: true });
@@ -64,10 +64,10 @@ describe('flood alert flow', () => {
     feed(gateway, [level('canal', 20, 4.05), level('canal', 25, 3.5), level('canal', 40, 3.65)]);
     await nthStageAlert(4);
     expect(stageAlerts()).toEqual([
-      ['raised', 'watch', 'warning'],
-      ['raised', 'alert', 'critical'],
+      ['raised', 'watch', 'info'],
+      ['raised', 'alert', 'warning'],
       ['raised', 'critical', 'critical'],
-      ['raised', 'alert', 'critical'],
+      ['raised', 'alert', 'warning'],
     ]);
     expect(await gateway.points('siren-box')).toEqual({ siren: true, beacon: true });
 
@@ -77,7 +77,7 @@ describe('flood alert flow', () => {
     const cleared = await gateway.waitForAlert('cleared', (a) => a.rule === 'flood-stage' && a.state === 'cleared');
     expect(cleared.message).toEqual({ th: 'ระดับน้ำที่ canal กลับสู่ระดับปกติ (3 ม.)', en: 'Water level at canal is back to normal (3 m)' });
     await relay('beacon', false, 2);
-    expect(stageAlerts().slice(4)).toEqual([['raised', 'watch', 'warning'], ['cleared', 'normal', 'info']]);
+    expect(stageAlerts().slice(4)).toEqual([['raised', 'watch', 'info'], ['cleared', 'normal', 'info']]);
     expect(await gateway.points('siren-box')).toEqual({ siren: false, beacon: false });
   });
 
