@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { defaultFlowsDir } from '../../gateway/flows-host/host.ts';
-import { FlowsHostProcess, seedFlows, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+
 
 // What starts in the real runtime: the examples a technician imports from the editor (every node
 // type they use exists), and what does not: a flow naming a node type the gateway leaves out.
@@ -11,6 +12,7 @@ let gateway: FlowsHostProcess | undefined;
 afterAll(async () => {
   await gateway?.stop();
   gateway?.kill();
+  removeTempDataDirs();
 });
 
 it('the node package examples start in the real runtime', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+
 
 // Node-level tests: a small flow of the gateway's nodes in the real Node-RED runtime (in a child
 // process), driven by readings through the gateway API. Commands reach the alert, write and
@@ -49,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   gateway?.kill();
+  removeTempDataDirs();
 });
 
 describe('citygw-readings-in', () => {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, removeTempDataDirs } from '../helpers/flows-host-process.ts';
+
 
 // The shipped clean-water and school air flows in the real Node-RED runtime, driven by readings
 // through the gateway API; the valve and the sign are points of simulated devices.
@@ -68,6 +69,26 @@ describe('clean-water release flow', () => {
   });
 });
 
+describe('clean-water valve failures', () => {
+  it('raises an alert when the valve does not move, and tries again', async () => {
+    const gateway = await startGateway('clean-water-release', { VALVE_MAX_OPEN_MIN: 0.05, VALVE_COOLDOWN_MIN: 0, DO_LOW_READINGS: 1 }, { VALVE_DEVICE: 'valve-box' });
+    const low = (minute: number) => reading('sonde', 'water-quality', minute, { do_mg_l: 1.0 });
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: 'no answer' });
+    gateway.reading(low(0));
+    await gateway.waitForAlert('valve failed', (a) => a.rule === 'relay-write' && a.state === 'raised');
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: null });
+    gateway.reading(low(1));
+    await gateway.waitFor('valve opened on the next low reading', () => gateway.writes().find((w) => w.ok && w.request.value === true));
+    await gateway.waitForAlert('valve works again', (a) => a.rule === 'relay-write' && a.state === 'cleared');
+    // The closing fails too at first; the watchdog keeps trying until the valve is closed.
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: 'no answer' });
+    await gateway.waitFor('failed closing', () => gateway.writes().find((w) => !w.ok && w.request.value === false), 10_000);
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: null });
+    await gateway.waitFor('valve closed by a later tick', () => gateway.writes().find((w) => w.ok && w.request.value === false), 10_000);
+    expect(await gateway.points('valve-box')).toEqual({ valve: false });
+  });
+});
+
 describe('school air-quality advisory flow', () => {
   it('follows the AQI bands with a hold and hysteresis, advises indoors from orange, and switches the sign', async () => {
     const gateway = await startGateway('school-air-advisory', {}, { SIGN_DEVICE: 'school-sign' });
@@ -127,3 +148,5 @@ describe('school air-quality advisory flow', () => {
     expect(gateway.writes()).toEqual([]);
   });
 });
+
+afterAll(removeTempDataDirs);

@@ -59,7 +59,9 @@ describe('config schema', () => {
     expect(loaded.config.buffer.commitInterval).toBe(200);
     expect(loaded.config.buffer.drain.historyBatch).toBe(500);
     const device = loaded.config.devices[0]!;
-    expect(device.driver === 'modbus' && device.interval).toBe(10_000);
+    expect(device.driver === 'modbus' && device.retries === undefined && device.points).toEqual([]);
+    expect(loaded.config.flows.enabled).toBe(true);
+    expect(loaded.config.flows.editor.enabled).toBe(false);
   });
 
   it('reports every problem with its path, all at once', () => {
