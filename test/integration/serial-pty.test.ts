@@ -316,3 +316,25 @@ describe('SDS011 polled, unplugged and replugged', () => {
     expect(device.stats().state).toBe('online');
   });
 });
+
+describe('SDS011 in active mode', () => {
+  it('averages the streamed frames of an interval', async () => {
+    const link = await pair('sds-active');
+    let n = 0;
+    // Alternating 10.0 and 20.0 ug/m3: every reading is the mean of whole frames, so 10 to 20.
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => (n++ % 2 === 0 ? { pm2_5: 10, pm10: 15 } : { pm2_5: 20, pm10: 25 }) });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      { buses: [{ type: 'serial', id: 'sa', port: link.gatewayPath }], devices: [{ id: 'sds-a', driver: 'sds011', bus: 'sa', mode: 'active', interval: '2500ms' }] },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 15_000, 'an active-mode SDS reading');
+    expect(good.values.pm2_5).toBeGreaterThanOrEqual(10);
+    expect(good.values.pm2_5).toBeLessThanOrEqual(20);
+    expect(Number(good.values.pm10) - Number(good.values.pm2_5)).toBeCloseTo(5, 6);
+    expect(sim.log).toContain('work');
+  });
+});
