@@ -286,3 +286,55 @@ describe('the demo serial sensors through the edge computations', () => {
     for (const p of chain) await p.stop?.();
   });
 });
+
+describe('SDS011 polled, unplugged and replugged', () => {
+  it('goes offline while the port is gone and reads again after the replug', async () => {
+    const link = await pair('sds-unplug');
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => ({ pm2_5: 5.5, pm10: 9.1 }) });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      {
+        buses: [{ type: 'serial', id: 'su', port: link.gatewayPath, reopen: { min: '100ms', max: '400ms' } }],
+        devices: [{ id: 'sds-u', driver: 'sds011', bus: 'su', interval: '300ms', timeout: '300ms', sleepBetween: false, offlineAfter: '600ms' }],
+      },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const device = gw.setup.devices[0]!;
+    await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a first SDS reading');
+    const before = gw.readings.length;
+    await link.unplug();
+    await eventually(() => device.stats().state === 'offline', 10_000, 'SDS offline after unplug');
+    const bad = await eventually(() => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000, 'a bad SDS reading while unplugged');
+    expect(bad.reasons?._device).toMatch(/port closed|TransportClosed/);
+    await link.plug();
+    const mark = gw.readings.length;
+    const back = await eventually(() => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000, 'an SDS reading after replug');
+    expect(back.values).toEqual({ pm2_5: 5.5, pm10: 9.1 });
+    expect(device.stats().state).toBe('online');
+  });
+});
+
+describe('SDS011 in active mode', () => {
+  it('averages the streamed frames of an interval', async () => {
+    const link = await pair('sds-active');
+    let n = 0;
+    // Alternating 10.0 and 20.0 ug/m3: every reading is the mean of whole frames, so 10 to 20.
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => (n++ % 2 === 0 ? { pm2_5: 10, pm10: 15 } : { pm2_5: 20, pm10: 25 }) });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      { buses: [{ type: 'serial', id: 'sa', port: link.gatewayPath }], devices: [{ id: 'sds-a', driver: 'sds011', bus: 'sa', mode: 'active', interval: '2500ms' }] },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 15_000, 'an active-mode SDS reading');
+    expect(good.values.pm2_5).toBeGreaterThanOrEqual(10);
+    expect(good.values.pm2_5).toBeLessThanOrEqual(20);
+    expect(Number(good.values.pm10) - Number(good.values.pm2_5)).toBeCloseTo(5, 6);
+    expect(sim.log).toContain('work');
+  });
+});
