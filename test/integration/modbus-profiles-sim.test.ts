@@ -25,7 +25,7 @@ describe('every shipped profile on one simulated RS-485 bus', () => {
   });
 
   it('scan lists all ten units', async () => {
-    const { out } = await runCli(scanCommand, ['--port', bus.port!, '--units', '1-12', '--timeout', '60ms', '--json']);
+    const { out } = await runCli(scanCommand, ['--port', bus.port!, '--units', '1-12', '--timeout', '250ms', '--json']);
     expect((JSON.parse(out) as { found: { unit: number }[] }).found.map((f) => f.unit)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 

