@@ -62,6 +62,11 @@ const busCommon = {
   interFrameDelay: durationMs.optional(),
   /** Default per-device reply timeout on this bus. */
   timeout: durationMs.default(1000),
+  /**
+   * First wait before probing a device that stopped answering (at least its interval), doubled
+   * after each silent probe up to maxBackoff: a dead device then costs the bus almost nothing.
+   */
+  minBackoff: durationMs.default(10_000),
   /** Longest wait between probes of a device that stopped answering. */
   maxBackoff: durationMs.default(300_000),
 };

@@ -41,7 +41,7 @@ export const modbusFamily: DriverFamily = {
     for (const bus of ctx.config.buses) {
       if (!isModbusBus(bus)) continue;
       const busLog = log.child({ bus: bus.id });
-      const scheduler = new BusScheduler({ id: bus.id, channel: channelForBus(bus, busLog), log: busLog, emit: ctx.emit, alert: ctx.alert, maxBackoffMs: bus.maxBackoff });
+      const scheduler = new BusScheduler({ id: bus.id, channel: channelForBus(bus, busLog), log: busLog, emit: ctx.emit, alert: ctx.alert, minBackoffMs: bus.minBackoff, maxBackoffMs: bus.maxBackoff });
       schedulers.set(bus.id, { scheduler, bus });
     }
     const profiles = new Map<string, ModbusProfile>();

@@ -134,3 +134,40 @@ describe('RTU over TCP when the device server comes and goes', () => {
     expect(scheduler.stats().state).toBe('up');
   });
 });
+
+// A device that stops answering and comes back: offline, probed with growing waits, online again.
+describe('a device that goes silent and comes back', () => {
+  let sim: SimEndpoint;
+  let h: ModbusHarness;
+  const co2 = new StaticModel(8, 'co2-senseair-s8', { co2_ppm: 700 });
+
+  beforeAll(async () => {
+    sim = await serveTcp(new Map([[8, co2.device.slave]]), { framing: 'tcp' });
+    h = modbusHarness({ buses: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: sim.port, timeout: '100ms', minBackoff: '100ms', maxBackoff: '400ms' }], devices: [{ id: 'co2', driver: 'modbus', bus: 'plc', unit: 8, profile: 'co2-senseair-s8', interval: '50ms', retries: 1 }] }, fixtures);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+  });
+
+  it('raises device-offline, probes with backoff instead of polling, then clears the alert when it answers', async () => {
+    await h.start();
+    await waitUntil(() => h.readings.filter((r) => r.quality === 'good').length >= 3, '3 good readings');
+    co2.device.slave.misbehave.mute = true;
+    await waitUntil(() => h.alerts.some((a) => a.state === 'raised'), 'the device-offline alert');
+    const heard = () => co2.device.slave.requestsHeard;
+    const before = heard();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // polled every 50 ms it would have been asked ~7 times in 1 s (100 ms timeout each); probed, at most 4 times
+    expect(heard() - before).toBeGreaterThanOrEqual(1);
+    expect(heard() - before).toBeLessThanOrEqual(4);
+    expect(h.devices.get('co2')!.stats()).toMatchObject({ state: 'offline', lastError: 'timeout' });
+    co2.device.slave.misbehave.mute = false;
+    await waitUntil(() => h.alerts.some((a) => a.state === 'cleared'), 'the device-offline alert cleared', 5000);
+    expect(h.alerts.map((a) => [a.id, a.state])).toEqual([['device-offline:co2', 'raised'], ['device-offline:co2', 'cleared']]);
+    expect(h.alerts[1]!.message.en).toBe('Device co2 answers again');
+    await waitUntil(() => h.readings.at(-1)?.quality === 'good', 'good readings again');
+    expect(h.readings.at(-1)!.values.co2_ppm).toBe(700);
+  });
+});
