@@ -45,6 +45,8 @@ export interface BusStats {
   timeouts: number;
   retries: number;
   portErrors: number;
+  /** Unexpected errors caught by the bus loop (a bug if ever non-zero); the loop carried on. */
+  loopErrors: number;
   lastPortError: string | null;
   strayFrames: number;
   noiseBytes: number;
@@ -71,7 +73,7 @@ export class BusScheduler implements FieldService {
   private running = false;
   private pumping: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
-  private counters = { transactions: 0, timeouts: 0, retries: 0, portErrors: 0 };
+  private counters = { transactions: 0, timeouts: 0, retries: 0, portErrors: 0, loopErrors: 0 };
   private lastPortError: string | null = null;
   private portDown = false;
   private portRetryMs = 0;
@@ -194,6 +196,7 @@ export class BusScheduler implements FieldService {
         await this.poll(slot);
       } catch (error) {
         // Only a bug gets here; count it and keep the bus alive.
+        this.counters.loopErrors++;
         this.options.log.error({ err: toError(error) }, 'unexpected error in the bus loop');
         await this.waitFor(1000);
       }
