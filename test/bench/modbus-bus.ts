@@ -73,7 +73,7 @@ async function bareMaster(port: string, seconds: number): Promise<number> {
   return count / seconds;
 }
 
-interface GatewayRun { tps: number; liveTps: number[]; deadPolls: number; stats: ReturnType<BusScheduler['stats']> }
+interface GatewayRun { tps: number; deadPolls: number; deadBusMs: number; stats: ReturnType<BusScheduler['stats']> }
 
 async function gateway(port: string, units: number[], windows: number[]): Promise<GatewayRun[]> {
   const devices = units.map((unit) => ({ id: `dev-${unit}`, driver: 'modbus', bus: 'rs485', unit, profile: './modbus-two-registers.yaml', interval: '0s', timeout: unit > liveDevices ? deadTimeout : '200ms' }));
@@ -86,10 +86,12 @@ async function gateway(port: string, units: number[], windows: number[]): Promis
   const results: GatewayRun[] = [];
   for (const seconds of windows) {
     const before = good;
-    const deadBefore = setup.devices.filter((d) => d.stats().state === 'offline').reduce((n, d) => n + d.stats().polls, 0);
+    const dead = () => setup.devices.filter((d) => d.id === `dev-${liveDevices + 1}`).map((d) => d.stats());
+    const deadBefore = dead();
     await sleep(seconds * 1000);
-    const deadPolls = setup.devices.filter((d) => d.stats().state === 'offline').reduce((n, d) => n + d.stats().polls, 0) - deadBefore;
-    results.push({ tps: (good - before) / seconds, liveTps: [], deadPolls, stats: scheduler.stats() });
+    const deadAfter = dead();
+    const sum = (list: typeof deadAfter, key: 'polls' | 'busMs') => list.reduce((n, s) => n + Number(s[key] ?? 0), 0);
+    results.push({ tps: (good - before) / seconds, deadPolls: sum(deadAfter, 'polls') - sum(deadBefore, 'polls'), deadBusMs: sum(deadAfter, 'busMs') - sum(deadBefore, 'busMs'), stats: scheduler.stats() });
   }
   await scheduler.stop();
   return results;
@@ -113,6 +115,9 @@ console.log(`bare master on this line (same run):   ${bareBefore.toFixed(1)} bef
 const [first, steady] = withDead;
 console.log(`gateway, ${liveDevices} live devices:         ${healthy!.tps.toFixed(1)} readings/s      (${pct(healthy!.tps / physicalTps)} of physical, ${pct(healthy!.tps / bare)} of the best bare master)`);
 console.log(`gateway, + 1 dead device (timeout ${deadTimeout}):`);
-console.log(`  first ${windowS} s (includes finding it dead): ${first!.tps.toFixed(1)} readings/s, ${first!.deadPolls} polls/probes of the dead device, bus cost ${pct(1 - first!.tps / healthy!.tps)}`);
-console.log(`  next ${windowS} s (backoff established):     ${steady!.tps.toFixed(1)} readings/s, ${steady!.deadPolls} probes of the dead device, bus cost ${pct(1 - steady!.tps / healthy!.tps)}`);
+// Bus time the dead device took is measured directly; the drop in live readings/s is shown beside
+// it but is noisy on a loaded machine (two separate runs).
+for (const [label, run] of [[`first ${windowS} s (finding it dead)`, first!], [`next ${windowS} s (backoff grown)`, steady!]] as const) {
+  console.log(`  ${label.padEnd(28)} ${run.tps.toFixed(1)} readings/s, ${run.deadPolls} poll(s)/probe(s) of the dead device taking ${(run.deadBusMs / 1000).toFixed(2)} s of bus time = ${pct(run.deadBusMs / (windowS * 1000))} of the bus (live readings/s ${pct(1 - run.tps / healthy!.tps)} lower than without it)`);
+}
 console.log(`  targets: >= 90% of physical; dead device <= 5% of the bus. Bus counters: ${JSON.stringify({ transactions: steady!.stats.transactions, timeouts: steady!.stats.timeouts, retries: steady!.stats.retries, stray: steady!.stats.strayFrames })}`);
