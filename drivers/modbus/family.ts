@@ -25,6 +25,7 @@ export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig,
     retries: device.retries ?? d.retries ?? 1,
     points: mergePoints(profile, device.points, device.id),
     policy: { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 },
+    wake: profile.wake ? { fc: profile.wake.table === 'holding' ? 3 : 4, address: profile.wake.address, count: profile.wake.count, waitMs: profile.wake.wait } : undefined,
   };
 }
 

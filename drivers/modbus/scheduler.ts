@@ -15,13 +15,16 @@ export interface BusTransactor {
 /** `answered`: the device replied (even with exceptions). `silent`: it did not. `bus-error`: the port failed. */
 export type PollOutcome = { reading: NewReading; result: 'answered' | 'silent' | 'bus-error'; error?: string };
 
+/** A device woken for a measurement: read it after `deferMs`, leaving the bus to the others meanwhile. */
+export type DeferredPoll = { result: 'deferred'; deferMs: number };
+
 /** A device as the scheduler polls it. */
 export interface PolledDevice {
   readonly id: string;
   readonly unit: number;
   readonly intervalMs: number;
   /** `probe`: the device is not known to answer; no retries, and nothing more if the first request gets no answer. */
-  poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome>;
+  poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome | DeferredPoll>;
   /** A reading with every point null and `_device` giving the reason (nothing was measured). */
   emptyReading(reason: string): NewReading;
 }
@@ -215,12 +218,16 @@ export class BusScheduler implements FieldService {
     // Retries are for a device known to answer; one that never has or stopped is asked once.
     const mode = slot.state === 'online' ? 'poll' : 'probe';
     slot.lastStartMs = performance.now();
-    let outcome: PollOutcome;
+    let outcome: PollOutcome | DeferredPoll;
     try {
       outcome = await slot.device.poll(this.tx, mode);
     } catch (error) {
       this.options.log.error({ err: toError(error), device: slot.device.id }, 'device poll failed unexpectedly');
       outcome = { result: 'bus-error', error: toError(error).message, reading: slot.badReading(toError(error).message) };
+    }
+    if (outcome.result === 'deferred') {
+      slot.nextDueMs = performance.now() + outcome.deferMs;
+      return;
     }
     const change = slot.record(outcome, performance.now());
     this.options.emit(outcome.reading);

@@ -171,3 +171,38 @@ describe('a device that goes silent and comes back', () => {
     expect(h.readings.at(-1)!.values.co2_ppm).toBe(700);
   });
 });
+
+// A probe that measures only when woken (read 0x2500, values 1 s later): the bus is not held
+// during the wait, so the other device on the line keeps being polled.
+describe('a device that must be woken before each measurement', () => {
+  let sim: SimEndpoint;
+  let h: ModbusHarness;
+  const ph = new StaticModel(5, 'ph-probe-yosemitech', { ph: 6.8, temperature_c: 27.9 });
+  const co2 = new StaticModel(6, 'co2-senseair-s8', { co2_ppm: 455 });
+
+  beforeAll(async () => {
+    sim = await serveTcp(new Map([[5, ph.device.slave], [6, co2.device.slave]]), { framing: 'rtu' });
+    h = modbusHarness({ buses: [{ id: 'ds', type: 'modbus-rtu-over-tcp', host: '127.0.0.1', port: sim.port, timeout: '300ms' }], devices: [{ id: 'ph', driver: 'modbus', bus: 'ds', unit: 5, profile: 'ph-probe-yosemitech', interval: '0s' }, { id: 'co2', driver: 'modbus', bus: 'ds', unit: 6, profile: 'co2-senseair-s8', interval: '0s' }] }, fixtures);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+  });
+
+  it('reads it once on demand after the wait', async () => {
+    const reading = await h.devices.get('ph')!.readOnce();
+    expect(reading.values).toEqual({ ph: 6.8, temperature_c: 27.9 });
+  });
+
+  it('polls the other device while the woken one measures', async () => {
+    await h.start();
+    await waitUntil(() => h.readings.filter((r) => r.device === 'ph').length >= 2, 'two pH readings', 10_000);
+    const phReadings = h.readings.filter((r) => r.device === 'ph');
+    expect(phReadings.every((r) => r.quality === 'good' && r.values.ph === 6.8)).toBe(true);
+    const first = h.readings.indexOf(phReadings[0]!);
+    const second = h.readings.indexOf(phReadings[1]!);
+    // a 1 s wait between wake-up and read: the CO2 sensor got many polls in between
+    expect(h.readings.slice(first + 1, second).filter((r) => r.device === 'co2').length).toBeGreaterThanOrEqual(5);
+  });
+});
