@@ -4,6 +4,7 @@ import { durationMs, identifier } from '../../gateway/config/units.ts';
 /** A register or bit table of a Modbus device. */
 export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
 
+/** The value types a point may have (see codecs.ts). */
 export const modbusDataType = z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32', 'float64', 'bit', 'bool']);
 
 /** Byte/word order of a multi-register value, named by where bytes A (most significant) to D land. */
@@ -45,6 +46,7 @@ export const modbusPointSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+/** A point after defaults are applied. */
 export type ModbusPointConfig = z.output<typeof modbusPointSchema>;
 
 const serialLine = {
@@ -71,8 +73,10 @@ const busCommon = {
   maxBackoff: durationMs.default(300_000),
 };
 
+/** Modbus RTU on a serial port (RS-485 adapter). */
 export const modbusRtuBusSchema = z.strictObject({ type: z.literal('modbus-rtu'), ...busCommon, ...serialLine });
 
+/** Modbus TCP (MBAP framing) to a device or a Modbus TCP gateway. */
 export const modbusTcpBusSchema = z.strictObject({
   type: z.literal('modbus-tcp'),
   ...busCommon,
@@ -88,8 +92,10 @@ export const modbusRtuOverTcpBusSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
 });
 
+/** The bus types this family adds to the config's `buses` union. */
 export const modbusBusSchemas = [modbusRtuBusSchema, modbusTcpBusSchema, modbusRtuOverTcpBusSchema] as const;
 
+/** A Modbus device entry in `devices`: where it is, which profile, and what to override. */
 export const modbusDeviceSchema = z.strictObject({
   id: identifier,
   driver: z.literal('modbus'),
@@ -113,5 +119,7 @@ export const modbusDeviceSchema = z.strictObject({
   family: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A Modbus device entry after defaults are applied. */
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;
+/** Any Modbus bus entry after defaults are applied. */
 export type ModbusBusConfig = z.output<(typeof modbusBusSchemas)[number]>;

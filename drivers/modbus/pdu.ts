@@ -21,6 +21,7 @@ export interface ModbusResponse {
 /** Per-request limits from the Modbus application protocol (see FIELD-NOTES). */
 export const maxCount: Record<1 | 2 | 3 | 4 | 15 | 16, number> = { 1: 2000, 2: 2000, 3: 125, 4: 125, 15: 1968, 16: 123 };
 
+/** Names of the Modbus exception codes, for reasons and logs. */
 export const exceptionNames: Record<number, string> = {
   1: 'illegal function',
   2: 'illegal data address',

@@ -5,6 +5,7 @@ import { crcValid, withCrc } from './crc.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
 import { decodeResponse, encodeRequest, replyPduLength, type ModbusRequest, type ModbusResponse } from './pdu.ts';
 
+/** What an RTU channel is built from. */
 export interface RtuChannelOptions {
   link: ByteLink;
   log: Logger;

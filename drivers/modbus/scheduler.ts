@@ -29,6 +29,7 @@ export interface PolledDevice {
   emptyReading(reason: string): NewReading;
 }
 
+/** What a bus scheduler is built from (one per configured bus). */
 export interface BusSchedulerOptions {
   id: string;
   channel: ModbusChannel;
@@ -41,6 +42,7 @@ export interface BusSchedulerOptions {
   minBackoffMs?: number;
 }
 
+/** A bus's counters and its devices' counters, for the health topic. */
 export interface BusStats {
   bus: string;
   state: 'up' | 'down' | 'stopped';

@@ -69,4 +69,5 @@ export function pointProblems(points: readonly PointLike[]): { path: (string | n
   return problems;
 }
 
+/** A validated profile, defaults applied. */
 export type ModbusProfile = z.output<typeof modbusProfileSchema>;

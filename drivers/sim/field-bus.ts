@@ -19,6 +19,7 @@ export function fieldBusModels(): { unit: number; id: string; model: SimModel }[
   ];
 }
 
+/** A running simulated bus with every profiled device. */
 export interface SimulatedBus {
   /** The gateway's end of the serial line (when started with `serial`). */
   port: string | undefined;

@@ -9,6 +9,7 @@ export interface WireTiming {
   turnaroundMs: number;
 }
 
+/** The device side of one connection or line. */
 export interface Responder {
   /** Feed bytes received from the master. */
   onData(chunk: Buffer): void;

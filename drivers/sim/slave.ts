@@ -16,6 +16,7 @@ export interface Misbehaviour {
   garbagePrefix: number[] | null;
 }
 
+/** No misbehaviour: answer everything at once, correctly. */
 export function wellBehaved(): Misbehaviour {
   return { delayMs: 0, mute: false, exception: null, crcError: false, garbageBytes: 0, garbagePrefix: null };
 }

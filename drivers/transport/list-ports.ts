@@ -1,6 +1,7 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+/** One serial port found on this machine. */
 export interface PortListing {
   /** The path to put in a config: the stable /dev/serial/by-id/ name when there is one. */
   path: string;
