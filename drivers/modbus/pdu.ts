@@ -122,6 +122,22 @@ export function replyPduLength(head: Uint8Array): number | undefined {
   }
 }
 
+/** Bytes of a normal RTU reply to `req` (address + PDU + CRC); FC17's length is not known ahead. */
+export function expectedRtuReplyBytes(req: ModbusRequest): number {
+  switch (req.fc) {
+    case 1:
+    case 2:
+      return 5 + Math.ceil(req.count / 8);
+    case 3:
+    case 4:
+      return 5 + 2 * req.count;
+    case 17:
+      return 5;
+    default:
+      return 8;
+  }
+}
+
 /**
  * Decodes a reply PDU to `req`. An exception reply throws GatewayError(ModbusException) with
  * `context.exceptionCode`; a reply that does not fit the request throws FrameInvalid.

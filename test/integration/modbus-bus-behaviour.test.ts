@@ -5,6 +5,9 @@ import { serveSerial, serveTcp, type SimEndpoint } from '../../drivers/sim/serve
 import { StaticModel } from '../../drivers/sim/models.ts';
 import type { SimSlave } from '../../drivers/sim/slave.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
+import { RtuChannel } from '../../drivers/modbus/rtu-channel.ts';
+import { createLink } from '../../drivers/transport/index.ts';
+import { silentLogger } from '../../gateway/log.ts';
 import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -204,5 +207,30 @@ describe('a device that must be woken before each measurement', () => {
     const second = h.readings.indexOf(phReadings[1]!);
     // a 1 s wait between wake-up and read: the CO2 sensor got many polls in between
     expect(h.readings.slice(first + 1, second).filter((r) => r.device === 'co2').length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+// At 9600 baud a 120-register reply takes ~280 ms on the wire. A device that starts answering
+// within its 100 ms timeout must not be cut off while its reply is still arriving.
+describe('long replies on a slow line', () => {
+  it('counts the reply time on the wire on top of the device timeout', async () => {
+    const pty = await openPtyPair();
+    const slave = new StaticModel(1, 'co2-senseair-s8').device.slave;
+    slave.setRegisters('holding', 0, Array.from({ length: 120 }, (_, i) => i * 3));
+    const timing = { baud: 9600, bitsPerChar: 11, turnaroundMs: 10 };
+    const sim = await serveSerial(new Map([[1, slave]]), { path: pty.b, baud: 9600, dataBits: 8, parity: 'even', stopBits: 1, timing });
+    const channel = new RtuChannel({ link: createLink({ kind: 'serial', path: pty.a, baud: 9600, dataBits: 8, parity: 'even', stopBits: 1 }), log: silentLogger() });
+    try {
+      await channel.open();
+      const reply = await channel.transact(1, { fc: 3, address: 0, count: 120 }, 100);
+      expect(reply.registers).toEqual(Array.from({ length: 120 }, (_, i) => i * 3));
+      // and a device that is really too slow still times out
+      slave.misbehave.delayMs = 200;
+      await expect(channel.transact(1, { fc: 3, address: 0, count: 120 }, 100)).rejects.toThrow(/did not answer/);
+    } finally {
+      await channel.close();
+      await sim.stop();
+      await pty.stop();
+    }
   });
 });
