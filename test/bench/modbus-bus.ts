@@ -7,7 +7,7 @@
  * formula and (2) a bare master measured in this run on the same line (write, wait for the reply,
  * keep the silence, repeat; no scheduling, no decoding).
  *
- * Run: node --disable-warning=ExperimentalWarning test/bench/modbus-bus.ts [windowS]
+ * Run: node --disable-warning=ExperimentalWarning test/bench/modbus-bus.ts [windowS] [registersPerRead]
  */
 import { fileURLToPath } from 'node:url';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
@@ -24,7 +24,7 @@ const windowS = Number(process.argv[2] ?? 20);
 const baud = 9600;
 const bitsPerChar = 11; // 8E1, as the field notes' table
 const turnaroundMs = 10;
-const registers = 2;
+const registers = Number(process.argv[3] ?? 2);
 const liveDevices = 10;
 const deadTimeout = '500ms';
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -39,7 +39,7 @@ async function withLine<T>(units: number[], run: (port: string) => Promise<T>): 
   const slaves = new Map<number, SimSlave>();
   for (const unit of units) {
     const slave = new SimSlave(unit);
-    slave.setRegisters('holding', 0, [unit, 1000 + unit]);
+    slave.setRegisters('holding', 0, Array.from({ length: registers }, (_, i) => unit * 100 + i));
     slaves.set(unit, slave);
   }
   const sim = await serveSerial(slaves, { path: pty.b, baud, dataBits: 8, parity: 'even', stopBits: 1, timing: { baud, bitsPerChar, turnaroundMs } });
@@ -76,7 +76,9 @@ async function bareMaster(port: string, seconds: number): Promise<number> {
 interface GatewayRun { tps: number; deadPolls: number; deadBusMs: number; stats: ReturnType<BusScheduler['stats']> }
 
 async function gateway(port: string, units: number[], windows: number[]): Promise<GatewayRun[]> {
-  const devices = units.map((unit) => ({ id: `dev-${unit}`, driver: 'modbus', bus: 'rs485', unit, profile: './modbus-two-registers.yaml', interval: '0s', timeout: unit > liveDevices ? deadTimeout : '200ms' }));
+  // The fixture's two registers, plus more adjacent ones when reading more per request.
+  const points = Array.from({ length: Math.max(0, registers - 2) }, (_, i) => ({ name: `r${i + 2}`, address: i + 2 }));
+  const devices = units.map((unit) => ({ id: `dev-${unit}`, driver: 'modbus', bus: 'rs485', unit, profile: './modbus-two-registers.yaml', points, interval: '0s', timeout: unit > liveDevices ? deadTimeout : '200ms' }));
   const config = gatewayConfigSchema.parse({ gateway: { id: 'bench' }, buffer: {}, buses: [{ id: 'rs485', type: 'modbus-rtu', port, baud, parity: 'even', timeout: '200ms' }], devices });
   let good = 0;
   const setup = modbusFamily.create({ config, configDir: fixtures, dataDir: fixtures, log: silentLogger(), emit: (r) => { if (r.quality === 'good') good++; }, alert: () => undefined, latestReading: () => undefined });
