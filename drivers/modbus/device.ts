@@ -20,6 +20,8 @@ export interface ModbusDeviceSettings {
   retries: number;
   points: ModbusPointConfig[];
   policy: CoalescePolicy;
+  /** The read requests one poll makes (coalesce(points, policy), planned when the config loads). */
+  blocks: ReadBlock[];
   /** A read that starts a measurement, and how long to wait before reading the points. */
   wake: { fc: 3 | 4; address: number; count: number; waitMs: number } | undefined;
 }
@@ -69,7 +71,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
     this.intervalMs = settings.intervalMs;
     this.scheduler = scheduler;
     this.log = log;
-    this.blocks = coalesce(settings.points, settings.policy);
+    this.blocks = settings.blocks;
   }
 
   /** Joins the bus's rotation (the family calls this once). */

@@ -4,6 +4,7 @@ import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup
 import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
 import { channelForBus } from './bus.ts';
+import { coalesce } from './coalesce.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
 import { loadProfile, mergePoints, profilePath } from './profile.ts';
 import { BusScheduler, type BusStats } from './scheduler.ts';
@@ -15,6 +16,8 @@ function isModbusBus(bus: { type: string }): bus is ModbusBusConfig {
 /** A device's settings: its config entry over its profile's defaults over the bus's. */
 export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig, profile: ModbusProfile): ModbusDeviceSettings {
   const d = profile.defaults;
+  const points = mergePoints(profile, device.points, device.id);
+  const policy = { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 };
   return {
     id: device.id,
     unit: device.unit,
@@ -23,8 +26,9 @@ export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig,
     intervalMs: device.interval ?? d.interval ?? 10_000,
     timeoutMs: device.timeout ?? d.timeout ?? bus.timeout,
     retries: device.retries ?? d.retries ?? 1,
-    points: mergePoints(profile, device.points, device.id),
-    policy: { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 },
+    points,
+    policy,
+    blocks: coalesce(points, policy),
     wake: profile.wake ? { fc: profile.wake.table === 'holding' ? 3 : 4, address: profile.wake.address, count: profile.wake.count, waitMs: profile.wake.wait } : undefined,
   };
 }
