@@ -20,6 +20,7 @@ export class RadarModel implements SimModel {
   readonly device: SimDevice;
   private baseLevelM = 1.2;
   private installHeightM = 6;
+  private echoLost = false;
 
   constructor(unit: number) {
     this.device = new SimDevice(unit, 'radar-level-ld8001h').map();
@@ -41,13 +42,20 @@ export class RadarModel implements SimModel {
     return this.baseLevelM;
   }
 
-  /** No echo (foam, a bird on the sensor): the device reports 0xFFFF. */
+  /** No echo (foam, a bird on the sensor): the device reports 0xFFFF until restoreEcho(). */
   loseEcho(): void {
+    this.echoLost = true;
     this.device.setRaw('level_m', [0xffff]);
     this.device.setRaw('air_gap_m', [0xffff]);
   }
 
+  restoreEcho(): void {
+    this.echoLost = false;
+    this.tick(Date.now());
+  }
+
   tick(nowMs: number): void {
+    if (this.echoLost) return;
     const level = Math.max(0, this.baseLevelM + wave(nowMs / 1000, 600, 0.02, 0.002));
     this.device.set('level_m', Number(level.toFixed(3)));
     this.device.set('air_gap_m', Number(Math.max(0, this.installHeightM - level).toFixed(3)));

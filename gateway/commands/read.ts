@@ -10,10 +10,18 @@ import type { CliCommand, CommandIo } from './types.ts';
 
 const usage = 'citygw read --config FILE --device ID [--json]';
 
-function printReading(reading: NewReading, io: CommandIo): void {
-  const rows = Object.entries(reading.values).map(([name, value]) => [name, value === null ? '-' : String(value), reading.units[name] ?? '', reading.reasons?.[name] ?? 'ok']);
-  io.out.write(`${reading.device} (${reading.kind}) at ${new Date(reading.tsMs).toISOString()}: quality ${reading.quality}\n`);
-  io.out.write(formatTable(['point', 'value', 'unit', 'status'], rows));
+function printReading(reading: NewReading, tookMs: number, io: CommandIo): void {
+  io.out.write(`${reading.device} (${reading.kind}) at ${new Date(reading.tsMs).toISOString()}: quality ${reading.quality}, took ${tookMs} ms\n`);
+  const names = Object.keys(reading.values);
+  const reasons = new Set(names.map((name) => reading.reasons?.[name]));
+  const only = [...reasons][0];
+  if (names.length > 0 && names.every((name) => reading.values[name] === null) && reasons.size === 1 && only) {
+    // Nothing was read, for one reason: say it once instead of once per point.
+    io.out.write(`no values (${names.length} points): ${only}\n`);
+  } else {
+    const rows = names.map((name) => [name, reading.values[name] === null ? '-' : String(reading.values[name]), reading.units[name] ?? '', reading.reasons?.[name] ?? 'ok']);
+    io.out.write(formatTable(['point', 'value', 'unit', 'status'], rows));
+  }
   const deviceReason = reading.reasons?._device;
   if (deviceReason) io.out.write(`device: ${deviceReason}\n`);
 }
@@ -65,9 +73,10 @@ export const readCommand: CliCommand = {
         io.err.write(`no device "${values.device}" in ${loaded.file} (devices: ${[...side.devices.keys()].join(', ') || 'none'})\n`);
         return 2;
       }
+      const startMs = performance.now();
       const reading = await device.readOnce(AbortSignal.timeout(60_000));
       if (values.json) io.out.write(`${JSON.stringify(reading)}\n`);
-      else printReading(reading, io);
+      else printReading(reading, Math.round(performance.now() - startMs), io);
       return reading.quality === 'bad' && Object.values(reading.values).every((v) => v === null) ? 1 : 0;
     } catch (error) {
       const e = toError(error);

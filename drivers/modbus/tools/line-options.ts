@@ -20,8 +20,10 @@ export const lineOptions = {
   json: { type: 'boolean' },
 } as const;
 
+/** The usage text of the bus options, shared by scan and probe. */
 export const lineUsage = '(--port PATH [--baud 9600] [--parity none|even|odd] [--data-bits 8] [--stop-bits 1] | --tcp HOST:PORT [--framing tcp|rtu]) [--timeout 200ms]';
 
+/** A command-line mistake (exit code 2). */
 export function usageError(message: string): GatewayError {
   return new GatewayError(ErrorCodes.UsageError, message);
 }
