@@ -19,7 +19,8 @@ export const bufferSchema = z
     drain: z
       .strictObject({
         messagesPerSecond: z.number().positive().default(500),
-        bytesPerSecond: z.number().positive().default(1_000_000),
+        /** Bytes per second, as a size (`200KB`) or a number. */
+        bytesPerSecond: sizeBytes.pipe(z.number().positive()).default(1_000_000),
         /** Readings per `history` message after an outage. */
         historyBatch: z.number().int().min(1).max(10_000).default(500),
         /** QoS 1 messages in flight at once. */
