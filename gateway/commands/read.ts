@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
 import { child, createRootLogger } from '../log.ts';
-import type { NewReading } from '../reading.ts';
+import type { NewReading, Reading } from '../reading.ts';
+import { formatCameraHealth } from '../../drivers/cctv/format.ts';
 import { createFieldSide } from '../../drivers/registry.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';
 import type { CliCommand, CommandIo } from './types.ts';
@@ -60,9 +61,12 @@ export const readCommand: CliCommand = {
       return 2;
     }
     const log = child(createRootLogger({ level: process.env.CITYGW_LOG_LEVEL ?? 'warn' }), 'cli');
+    // Readings taken during this command, so a camera's cabinet contacts come from a fresh read of
+    // the contact module rather than showing "unknown".
+    const taken = new Map<string, Reading>();
     let side;
     try {
-      side = createFieldSide({ config: loaded.config, configDir: dirname(loaded.file), dataDir: loaded.dataDir, log, emit: () => {}, alert: () => {}, latestReading: () => undefined });
+      side = createFieldSide({ config: loaded.config, configDir: dirname(loaded.file), dataDir: loaded.dataDir, log, emit: () => {}, alert: () => {}, latestReading: (id) => taken.get(id) });
     } catch (error) {
       io.err.write(isGatewayError(error) ? problems(error) : `${toError(error).message}\n`);
       return 2;
@@ -74,8 +78,16 @@ export const readCommand: CliCommand = {
         return 2;
       }
       const startMs = performance.now();
+      const configured = loaded.config.devices.find((d) => d.id === values.device);
+      const contactsDevice = configured?.driver === 'cctv' ? configured.probes.contacts?.device : undefined;
+      const contacts = contactsDevice ? side.devices.get(contactsDevice) : undefined;
+      if (contacts) {
+        const contactReading = await contacts.readOnce(AbortSignal.timeout(30_000)).catch(() => undefined);
+        if (contactReading) taken.set(contacts.id, { ...contactReading, seq: 0 });
+      }
       const reading = await device.readOnce(AbortSignal.timeout(60_000));
       if (values.json) io.out.write(`${JSON.stringify(reading)}\n`);
+      else if (reading.kind === 'cctv-health') io.out.write(`${formatCameraHealth(reading)}\n`);
       else printReading(reading, Math.round(performance.now() - startMs), io);
       return reading.quality === 'bad' && Object.values(reading.values).every((v) => v === null) ? 1 : 0;
     } catch (error) {
