@@ -145,7 +145,7 @@ describe('SDI-12 sonde through an echoing adapter', () => {
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading');
     expect(good.values).toEqual({ temperature_c: 28.1, do_mg_l: 6.2, ph: 7.3, conductivity_us_cm: 412, orp_mv: -35.5 });
-    expect(good.units.do).toBe('mg/L');
+    expect(good.units.do_mg_l).toBe('mg/L');
   });
 });
 
