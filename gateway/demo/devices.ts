@@ -46,7 +46,7 @@ export async function startDemoField(options: { dataDir: string; log: Logger }):
   const { buses, devices } = modbus.config(5);
   for (const device of devices) {
     if (device.id === 'canal-level') {
-      device.family = { type: 'flood-level', point: 'level_m', stages: demoStages, bankM: 3.7, rise: { window: '10m', alertCmH: 30 }, staleAfter: '1m', plausibility: { level_m: { min: 0, max: 10, maxStep: 0.5 } } };
+      device.family = { type: 'flood-level', stages: demoStages, bankM: 3.7, rise: { window: '10m', alertCmH: 30 }, staleAfter: '1m', plausibility: { level_m: { min: 0, max: 10, maxStep: 0.5 } } };
     }
     if (device.id === 'siren-relay') {
       // Site names for the relay channels: what the flood flow switches.
@@ -56,7 +56,7 @@ export async function startDemoField(options: { dataDir: string; log: Logger }):
       ];
     }
     if (device.id === 'canal-quality') {
-      device.family = { type: 'water-quality', points: { do: 'do_mg_l', ph: 'ph', conductivity: 'conductivity_us_cm', turbidity: 'turbidity_fnu', temperature: 'temperature_c' }, staleAfter: '1m' };
+      device.family = { type: 'water-quality', staleAfter: '1m' };
     }
   }
   const describe = modbus.devices.map((d) => `${d.id.padEnd(14)} Modbus TCP 127.0.0.1:${d.port} unit ${d.unit} (${d.profile})`);

@@ -18,7 +18,7 @@ const started: FlowsHostProcess[] = [];
 let seq = 0;
 
 function level(device: string, metres: number): Reading {
-  return { device, kind: 'flood-level', tsMs: Date.now(), seq: ++seq, values: { level: metres }, units: { level: 'm' }, quality: 'good' };
+  return { device, kind: 'flood-level', tsMs: Date.now(), seq: ++seq, values: { level_m: metres }, units: { level_m: 'm' }, quality: 'good' };
 }
 
 async function start(dataDir: string, editor: Record<string, unknown>): Promise<FlowsHostProcess> {

@@ -29,7 +29,7 @@ it('the node package examples start in the real runtime', async () => {
   gateway = new FlowsHostProcess({ config: { gateway: { id: 'gw-examples' }, flows: { install: [] } }, dataDir });
   await gateway.ready();
   await gateway.waitFor('flows started', (events) => events.find((e) => e.type === 'flows-started'));
-  gateway.reading({ device: 'canal-level', kind: 'flood-level', tsMs: Date.now(), seq: 1, values: { level: 3.6 }, units: { level: 'm' }, quality: 'good' });
+  gateway.reading({ device: 'canal-level', kind: 'flood-level', tsMs: Date.now(), seq: 1, values: { level_m: 3.6 }, units: { level_m: 'm' }, quality: 'good' });
   const alert = await gateway.waitForAlert('example alert', (a) => a.rule === 'high-water');
   expect(alert.message).toEqual({ th: 'ระดับน้ำสูง 3.6 ม.', en: 'High water 3.6 m' });
 });

@@ -12,7 +12,7 @@ const started: FlowsHostProcess[] = [];
 let seq = 0;
 
 function level(device: string, minute: number, metres: number | null, extra: Reading['values'] = {}, quality: Reading['quality'] = 'good'): Reading {
-  return { device, kind: 'flood-level', tsMs: t0 + minute * minuteMs, seq: ++seq, values: { level: metres, ...extra }, units: { level: 'm' }, quality };
+  return { device, kind: 'flood-level', tsMs: t0 + minute * minuteMs, seq: ++seq, values: { level_m: metres, ...extra }, units: { level_m: 'm' }, quality };
 }
 
 async function startGateway(options: { env?: Record<string, string | number>; dataDir?: string; seed?: boolean } = {}): Promise<{ gateway: FlowsHostProcess; dataDir: string }> {
@@ -99,7 +99,7 @@ describe('flood alert flow', () => {
 
   it('follows the stage of the flood-level family when the reading has one, leaving its alerts to the family', async () => {
     const { gateway } = await startGateway({ env: { STALE_AFTER_MIN: 0.01, STALE_CHECK_S: 0.2 } });
-    const family = (minute: number, levelM: number, stage: string) => level('p1', minute, null, { level_m: levelM, stage, stage_index: ['normal', 'watch', 'alert', 'critical'].indexOf(stage), rise_cm_h: 40 });
+    const family = (minute: number, levelM: number, stage: string) => level('p1', minute, levelM, { stage, stage_index: ['normal', 'watch', 'alert', 'critical'].indexOf(stage), rise_cm_h: 40 });
     gateway.reading(family(0, 3.0, 'normal'));
     await gateway.waitFor('relays written', () => gateway.writes().filter((w) => w.request.value === false)[1]);
     // The family's thresholds differ from the tab's: its stage is the one that counts.
@@ -108,9 +108,9 @@ describe('flood alert flow', () => {
     gateway.reading(family(10, 3.1, 'normal'));
     await gateway.waitFor('siren off', () => gateway.writes().filter((w) => w.request.point === 'siren' && w.request.value === false)[1]);
     // A level_m without a family stage (a device whose profile names the point so) is judged here.
-    gateway.reading(level('p2', 0, null, { level_m: 3.75 }));
+    gateway.reading(level('p2', 0, 3.75));
     const own = await gateway.waitForAlert('stage from level_m', (a) => a.device === 'p2');
-    expect(own.values).toMatchObject({ level: 3.75, stage: 'alert' });
+    expect(own.values).toMatchObject({ level_m: 3.75, stage: 'alert' });
     // Past the stale period: no alert about the family's sensor comes from the flow.
     await gateway.waitForAlert('p2 stale', (a) => a.id === 'stale-sensor:p2', 1, 10_000);
     expect(gateway.alerts().filter((a) => a.device === 'p1')).toEqual([]);

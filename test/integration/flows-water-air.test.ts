@@ -92,12 +92,12 @@ describe('clean-water valve failures', () => {
 describe('school air-quality advisory flow', () => {
   it('follows the AQI bands with a hold and hysteresis, advises indoors from orange, and switches the sign', async () => {
     const gateway = await startGateway('school-air-advisory', {}, { SIGN_DEVICE: 'school-sign' });
-    const air = (minute: number, pm25: number) => reading('school-a', 'air-quality', minute, { pm25, pm10: pm25 * 1.5 });
+    const air = (minute: number, pm25: number) => reading('school-a', 'air-quality', minute, { pm25_ug_m3: pm25, pm10_ug_m3: pm25 * 1.5 });
     const bandChanges = () => gateway.outputs('citygw-air-rule').filter((o) => o.port === 2).map((o) => (o.msg.payload as { band: string }).band);
 
     for (const r of [air(0, 12), air(10, 30), air(20, 40)]) gateway.reading(r);
     const orange = await gateway.waitForAlert('advisory', (a) => a.rule === 'school-aqi');
-    expect(orange).toMatchObject({ id: 'school-aqi:school-a', state: 'raised', severity: 'warning', values: { band: 'orange', pm25: 40 } });
+    expect(orange).toMatchObject({ id: 'school-aqi:school-a', state: 'raised', severity: 'warning', values: { band: 'orange', pm25_ug_m3: 40 } });
     expect(orange.message.th).toContain('อยู่ในอาคาร');
     await gateway.waitFor('sign on', () => gateway.writes().find((w) => w.device === 'school-sign' && w.request.value === true));
 
@@ -126,7 +126,7 @@ describe('school air-quality advisory flow', () => {
 
   it('keeps the sign on while any sensor of the school advises indoors', async () => {
     const gateway = await startGateway('school-air-advisory', { AIR_MIN_HOLD_MIN: 0 }, { SIGN_DEVICE: 'school-sign', SIGN_POINT: 'lamp' });
-    const air = (device: string, minute: number, pm25: number) => reading(device, 'air-quality', minute, { pm25 });
+    const air = (device: string, minute: number, pm25: number) => reading(device, 'air-quality', minute, { pm25_ug_m3: pm25 });
     for (const r of [air('gate', 0, 50), air('yard', 0, 20)]) gateway.reading(r);
     await gateway.waitFor('lamp on', () => gateway.writes().find((w) => w.request.value === true));
     gateway.reading(air('yard', 5, 60));
@@ -141,7 +141,7 @@ describe('school air-quality advisory flow', () => {
 
   it('uses the Thai AQI when the reading carries it', async () => {
     const gateway = await startGateway('school-air-advisory', { AIR_ADVISORY_BAND: 'yellow' }, {});
-    gateway.reading(reading('school-b', 'air-quality', 0, { pm25: 10, aqi_th: 60 }));
+    gateway.reading(reading('school-b', 'air-quality', 0, { pm25_ug_m3: 10, aqi_th: 60 }));
     const raised = await gateway.waitForAlert('yellow advisory from AQI', (a) => a.rule === 'school-aqi');
     expect(raised.values).toMatchObject({ band: 'yellow', aqi_th: 60 });
     expect(raised.message.en).toContain('AQI 60');

@@ -11,7 +11,6 @@ import { silentLogger } from '../../gateway/log.ts';
 // Chiang Mai P.1 (Nawarat bridge) style thresholds: bank-full 3.70 m, red near 4.0 m, flooding above 4.2 m.
 const config = floodLevelFamilySchema.parse({
   type: 'flood-level',
-  point: 'level',
   stages: { watchM: 3.7, alertM: 4.0, criticalM: 4.2, hysteresisM: 0.05, minHold: '10m' },
   bankM: 3.7,
   rise: { window: '1h', alertCmH: 2 },
@@ -72,13 +71,13 @@ describe('rate of rise', () => {
 
 describe('flood-level processor', () => {
   const families = new Map<string, FamilyConfig>([['canal', config]]);
-  const reading = (tsMs: number, level: number | null, extra: Partial<NewReading> = {}): NewReading => ({ device: 'canal', kind: 'flood-level', tsMs, values: { level }, units: { level: 'm' }, quality: 'good', ...extra });
+  const reading = (tsMs: number, level: number | null, extra: Partial<NewReading> = {}): NewReading => ({ device: 'canal', kind: 'flood-level', tsMs, values: { level_m: level }, units: { level_m: 'm' }, quality: 'good', ...extra });
 
   it('adds level, stage, rise and bank distance, and raises and clears alerts', () => {
     const alerts: AlertInput[] = [];
     const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
     let out = p.process(reading(0, 3.5));
-    expect(out.values).toMatchObject({ level: 3.5, level_m: 3.5, stage: 'normal', stage_index: 0, rise_cm_h: null, below_bank_m: 0.2 });
+    expect(out.values).toMatchObject({ level_m: 3.5, stage: 'normal', stage_index: 0, rise_cm_h: null, below_bank_m: 0.2 });
     expect(out.units).toMatchObject({ level_m: 'm', rise_cm_h: 'cm/h' });
     for (let m = 5; m <= 60; m += 5) out = p.process(reading(m * min, 3.5 + (0.6 * m) / 60));
     expect(out.values.stage).toBe('alert');
@@ -96,9 +95,9 @@ describe('flood-level processor', () => {
   it('leaves a flagged or bad level out of the stage', () => {
     const alerts: AlertInput[] = [];
     const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
-    const spike = p.process(reading(0, 9.9, { quality: 'uncertain', reasons: { level: 'spike' } }));
+    const spike = p.process(reading(0, 9.9, { quality: 'uncertain', reasons: { level_m: 'spike' } }));
     expect(spike.values.stage).toBeUndefined();
-    expect(p.process(reading(0, null, { quality: 'bad', reasons: { level: 'timeout' } })).values.stage).toBeUndefined();
+    expect(p.process(reading(0, null, { quality: 'bad', reasons: { level_m: 'timeout' } })).values.stage).toBeUndefined();
     expect(alerts).toEqual([]);
   });
 });
@@ -110,7 +109,7 @@ describe('stale-sensor alarm', () => {
     const watch = new StaleSensorWatch(new Map<string, FamilyConfig>([['canal', config]]), (a) => alerts.push(a), silentLogger(), () => now);
     const controller = new AbortController();
     await watch.start(controller.signal);
-    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 0, values: { level: 4.1, stage: 'alert' }, units: {}, quality: 'good' });
+    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 0, values: { level_m: 4.1, stage: 'alert' }, units: {}, quality: 'good' });
     now = 9 * min;
     watch.check();
     expect(alerts).toEqual([]);
@@ -122,7 +121,7 @@ describe('stale-sensor alarm', () => {
     expect(alerts[0]).toMatchObject({ id: 'stale-sensor:canal', state: 'raised', severity: 'critical', rule: 'stale-sensor' });
     watch.check();
     expect(alerts).toHaveLength(1);
-    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 11 * min, values: { level: 4.0 }, units: {}, quality: 'good' });
+    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 11 * min, values: { level_m: 4.0 }, units: {}, quality: 'good' });
     expect(alerts[1]).toMatchObject({ id: 'stale-sensor:canal', state: 'cleared' });
     await watch.stop();
   });
