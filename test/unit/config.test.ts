@@ -20,7 +20,7 @@ devices:
     driver: modbus
     bus: rs485
     unit: 1
-    profile: radar-level
+    profile: radar-level-ld8001h
 `;
 
 function problemsOf(yamlText: string) {
@@ -82,12 +82,12 @@ devices:
     driver: modbus
     bus: rs458
     unit: 300
-    profile: radar-level
+    profile: radar-level-ld8001h
   - id: level
     driver: modbus
     bus: rs485
     unit: 2
-    profile: radar-level
+    profile: radar-level-ld8001h
     points:
       - name: x
         address: 1
@@ -109,7 +109,7 @@ devices:
     driver: modbus
     bus: rs485
     unit: 2
-    profile: radar-level
+    profile: radar-level-ld8001h
 `);
     expect(problems).toContainEqual({ path: 'devices[0].bus', message: 'no bus with id "rs458" (known: rs485)' });
     expect(problems).toContainEqual({ path: 'devices[1].id', message: 'duplicate device id "level" (also devices[0])' });
