@@ -30,9 +30,6 @@ function hasSocat(): boolean {
   }
 }
 
-/** Flood stages of the demo canal (m against the station datum), the same in the config and the flow. */
-const demoStages = { watchM: 3.2, alertM: 3.7, criticalM: 4.0, hysteresisM: 0.1, minHold: '1m' };
-
 export async function startDemoField(options: { dataDir: string; log: Logger }): Promise<DemoField> {
   const modbus = await startDemoDevices();
   // The canal rises through the stages and falls again every 12 minutes, so a newcomer sees the
@@ -46,7 +43,9 @@ export async function startDemoField(options: { dataDir: string; log: Logger }):
   const { buses, devices } = modbus.config(5);
   for (const device of devices) {
     if (device.id === 'canal-level') {
-      device.family = { type: 'flood-level', stages: demoStages, bankM: 3.7, rise: { window: '10m', alertCmH: 30 }, staleAfter: '1m', plausibility: { level_m: { min: 0, max: 10, maxStep: 0.5 } } };
+      // No stages here: the flood flow's thresholds (editable in the Node-RED editor) decide the
+      // radar's stage, alerts and siren. The text-line gauge below has its stages in the config.
+      device.family = { type: 'flood-level', bankM: 3.7, plausibility: { level_m: { min: 0, max: 10, maxStep: 0.5 } } };
     }
     if (device.id === 'siren-relay') {
       // Site names for the relay channels: what the flood flow switches.

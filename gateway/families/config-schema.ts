@@ -49,7 +49,13 @@ export const floodLevelFamilySchema = z.strictObject({
       sensorElevationM: z.number().optional(),
     })
     .prefault({}),
-  /** Stage thresholds against the datum (m), rising; stages clear `hysteresisM` below, after `minHold`. */
+  /**
+   * Stage thresholds against the datum (m). With them, this family decides the stage and raises the
+   * flood-stage, flood-rise and stale-sensor alerts (the flood flow then only follows its stage).
+   * Without them, it reports level, rate of rise and below-bank only, and the flood flow's own
+   * thresholds (editable in the Node-RED editor) decide the stage and raise the alerts: one place
+   * decides, so the siren and the alert upstream always agree.
+   * Stage thresholds against the datum (m), rising; stages clear `hysteresisM` below, after `minHold`. */
   stages: z
     .strictObject({
       watchM: z.number(),
@@ -58,7 +64,8 @@ export const floodLevelFamilySchema = z.strictObject({
       hysteresisM: z.number().min(0).default(0.05),
       minHold: durationMs.default(300_000),
     })
-    .refine((s) => s.watchM < s.alertM && s.alertM < s.criticalM, 'expected watchM < alertM < criticalM'),
+    .refine((s) => s.watchM < s.alertM && s.alertM < s.criticalM, 'expected watchM < alertM < criticalM')
+    .optional(),
   /** Bank-full level against the datum (m); gives `below_bank_m`. */
   bankM: z.number().optional(),
   rise: z

@@ -3,14 +3,15 @@ import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../reading.ts';
 import type { FamilyConfig, FloodLevelFamilyConfig } from './config-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
-import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage } from './flood.ts';
+import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage, type FloodStages } from './flood.ts';
 
 const stageSeverity: Record<FloodStage, AlertSeverity> = { normal: 'info', watch: 'info', alert: 'warning', critical: 'critical' };
 const stageThai: Record<FloodStage, string> = { normal: 'ปกติ', watch: 'เฝ้าระวัง', alert: 'เตือนภัย', critical: 'วิกฤต' };
 
 interface Station {
   config: FloodLevelFamilyConfig;
-  stage: StageTracker;
+  /** Null when the config has no stages: the flood flow decides the stage then. */
+  stage: StageTracker | null;
   rise: RiseRate;
   riseAlertRaised: boolean;
 }
@@ -33,7 +34,7 @@ export class FloodLevelProcessor implements ReadingProcessor {
   #station(device: string, config: FloodLevelFamilyConfig): Station {
     let station = this.#stations.get(device);
     if (!station) {
-      station = { config, stage: new StageTracker(config.stages), rise: new RiseRate(config.rise.window, config.rise.minSpan), riseAlertRaised: false };
+      station = { config, stage: config.stages ? new StageTracker(config.stages) : null, rise: new RiseRate(config.rise.window, config.rise.minSpan), riseAlertRaised: false };
       this.#stations.set(device, station);
     }
     return station;
@@ -46,13 +47,18 @@ export class FloodLevelProcessor implements ReadingProcessor {
     const levelM = raw === null ? null : levelAgainstDatumM(raw, family);
     if (levelM === null) return reading;
     const station = this.#station(reading.device, family);
-    const before = station.stage.stage;
-    const stage = station.stage.update(levelM, reading.tsMs);
     const rise = station.rise.add(reading.tsMs, levelM);
-    if (stage !== before) this.#stageAlert(reading, family, stage, levelM);
-    if (rise !== null) this.#riseAlert(reading, station, rise, levelM);
-    const values: Record<string, number | string | null> = { level_m: round(levelM, 3), stage, stage_index: floodStages.indexOf(stage), rise_cm_h: rise };
-    const units: Record<string, string> = { level_m: 'm', stage_index: '0-3', rise_cm_h: 'cm/h' };
+    const values: Record<string, number | string | null> = { level_m: round(levelM, 3), rise_cm_h: rise };
+    const units: Record<string, string> = { level_m: 'm', rise_cm_h: 'cm/h' };
+    if (station.stage && family.stages) {
+      const before = station.stage.stage;
+      const stage = station.stage.update(levelM, reading.tsMs);
+      if (stage !== before) this.#stageAlert(reading, family.stages, stage, levelM);
+      if (rise !== null) this.#riseAlert(reading, station, rise, levelM);
+      values.stage = stage;
+      values.stage_index = floodStages.indexOf(stage);
+      units.stage_index = '0-3';
+    }
     if (family.bankM !== undefined) {
       values.below_bank_m = round(family.bankM - levelM, 3);
       units.below_bank_m = 'm';
@@ -62,7 +68,7 @@ export class FloodLevelProcessor implements ReadingProcessor {
     return out;
   }
 
-  #stageAlert(reading: NewReading, config: FloodLevelFamilyConfig, stage: FloodStage, levelM: number): void {
+  #stageAlert(reading: NewReading, stages: FloodStages, stage: FloodStage, levelM: number): void {
     const level = round(levelM, 2);
     this.#alert({
       id: `flood-stage:${reading.device}`,
@@ -71,8 +77,8 @@ export class FloodLevelProcessor implements ReadingProcessor {
       rule: 'flood-stage',
       device: reading.device,
       message: {
-        th: `ระดับน้ำที่ ${reading.device} ${level} ม. อยู่ในระดับ${stageThai[stage]} (เฝ้าระวัง ${config.stages.watchM} ม., เตือนภัย ${config.stages.alertM} ม., วิกฤต ${config.stages.criticalM} ม.)`,
-        en: `Water level at ${reading.device} is ${level} m: stage ${stage} (watch ${config.stages.watchM} m, alert ${config.stages.alertM} m, critical ${config.stages.criticalM} m)`,
+        th: `ระดับน้ำที่ ${reading.device} ${level} ม. อยู่ในระดับ${stageThai[stage]} (เฝ้าระวัง ${stages.watchM} ม., เตือนภัย ${stages.alertM} ม., วิกฤต ${stages.criticalM} ม.)`,
+        en: `Water level at ${reading.device} is ${level} m: stage ${stage} (watch ${stages.watchM} m, alert ${stages.alertM} m, critical ${stages.criticalM} m)`,
       },
       values: { level_m: level, stage },
       tsMs: reading.tsMs,

@@ -38,6 +38,8 @@ export class StaleSensorWatch implements ReadingProcessor {
     let smallestMs = Number.POSITIVE_INFINITY;
     for (const [device, family] of this.#families) {
       if (family.staleAfter === undefined) continue;
+      // A flood-level sensor without stages is watched by the flood flow (see config-schema.ts).
+      if (family.type === 'flood-level' && family.stages === undefined) continue;
       this.#watched.set(device, { staleAfterMs: family.staleAfter, lastSeenMs: now, raised: false, stage: null });
       smallestMs = Math.min(smallestMs, family.staleAfter);
     }

@@ -18,11 +18,12 @@ describe('citygw demo (what npm start runs)', () => {
       const sub = await subscribe(`mqtt://127.0.0.1:${port}`, 'citygw/#');
       try {
         const topic = (device: string) => `citygw/demo-gw/devices/${device}/readings`;
-        await waitFor('readings from the radar, the sonde and the air sensor', () =>
-          [topic('canal-level'), topic('canal-quality'), topic('school-pm25')].every((t) => sub.messages.some((m) => m.topic === t)), 40_000);
+        await waitFor('readings from the radar, the level gauge, the sonde and the air sensor', () =>
+          [topic('canal-level'), topic('canal-gauge'), topic('canal-quality'), topic('school-pm25')].every((t) => sub.messages.some((m) => m.topic === t)), 40_000);
         const level = sub.messages.find((m) => m.topic === topic('canal-level'))!.payload as { values: Record<string, unknown> };
         expect(level.values.level_m).toBeTypeOf('number');
-        expect(level.values.stage).toMatch(/normal|watch|alert|critical/);
+        const gauge = sub.messages.find((m) => m.topic === topic('canal-gauge'))!.payload as { values: Record<string, unknown> };
+        expect(gauge.values.stage).toMatch(/normal|watch|alert|critical/);
         const air = sub.messages.find((m) => m.topic === topic('school-pm25'))!.payload as { values: Record<string, unknown> };
         expect(air.values).toHaveProperty('aqi_th');
         const validators = payloadValidators();

@@ -16,20 +16,21 @@ const config = floodLevelFamilySchema.parse({
   rise: { window: '1h', alertCmH: 2 },
   staleAfter: '10m',
 });
+const stages = config.stages!;
 const min = 60_000;
 
 describe('flood stage against the station thresholds', () => {
   it('puts every band edge in the right stage', () => {
-    expect(stageOf(3.69, config.stages)).toBe('normal');
-    expect(stageOf(3.7, config.stages)).toBe('watch');
-    expect(stageOf(3.99, config.stages)).toBe('watch');
-    expect(stageOf(4.0, config.stages)).toBe('alert');
-    expect(stageOf(4.19, config.stages)).toBe('alert');
-    expect(stageOf(4.2, config.stages)).toBe('critical');
+    expect(stageOf(3.69, stages)).toBe('normal');
+    expect(stageOf(3.7, stages)).toBe('watch');
+    expect(stageOf(3.99, stages)).toBe('watch');
+    expect(stageOf(4.0, stages)).toBe('alert');
+    expect(stageOf(4.19, stages)).toBe('alert');
+    expect(stageOf(4.2, stages)).toBe('critical');
   });
 
   it('rises at once, falls only below the hysteresis band and after the hold time', () => {
-    const t = new StageTracker(config.stages);
+    const t = new StageTracker(stages);
     expect(t.update(3.5, 0)).toBe('normal');
     expect(t.update(4.05, 1 * min)).toBe('alert');
     // Back under 4.0 but within the 5 cm band: stays.
@@ -98,6 +99,32 @@ describe('flood-level processor', () => {
     const spike = p.process(reading(0, 9.9, { quality: 'uncertain', reasons: { level_m: 'spike' } }));
     expect(spike.values.stage).toBeUndefined();
     expect(p.process(reading(0, null, { quality: 'bad', reasons: { level_m: 'timeout' } })).values.stage).toBeUndefined();
+    expect(alerts).toEqual([]);
+  });
+});
+
+describe('flood-level family without stages', () => {
+  const noStages = floodLevelFamilySchema.parse({ type: 'flood-level', bankM: 3.7, rise: { window: '1h', alertCmH: 2 }, staleAfter: '10m' });
+  const families = new Map<string, FamilyConfig>([['gauge', noStages]]);
+  const reading = (tsMs: number, level: number): NewReading => ({ device: 'gauge', kind: 'flood-level', tsMs, values: { level_m: level }, units: { level_m: 'm' }, quality: 'good' });
+
+  it('reports level, rise and bank distance but no stage, and leaves every alert to the flood flow', async () => {
+    const alerts: AlertInput[] = [];
+    const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
+    let out = p.process(reading(0, 3.5));
+    for (let m = 5; m <= 60; m += 5) out = p.process(reading(m * min, 3.5 + (0.6 * m) / 60));
+    expect(out.values).toMatchObject({ level_m: 4.1, below_bank_m: -0.4 });
+    expect(out.values.rise_cm_h).toBeCloseTo(60, 6);
+    expect(out.values).not.toHaveProperty('stage');
+    expect(alerts).toEqual([]);
+    let nowMs = 0;
+    const watch = new StaleSensorWatch(families, (a) => alerts.push(a), silentLogger(), () => nowMs);
+    const controller = new AbortController();
+    await watch.start(controller.signal);
+    nowMs = 60 * min;
+    watch.check();
+    controller.abort();
+    await watch.stop();
     expect(alerts).toEqual([]);
   });
 });
