@@ -86,7 +86,7 @@ describe('offline flood rule, end to end', () => {
       }
       if (device.id === 'canal-quality') device.interval = '300ms';
       if (device.id === 'siren-relay') {
-        device.interval = '500ms';
+        device.interval = '250ms';
         device.points = [
           { name: 'siren', table: 'coil', address: 0, type: 'bool', writable: true, verifyWrite: true },
           { name: 'beacon', table: 'coil', address: 1, type: 'bool', writable: true, verifyWrite: true },
@@ -136,6 +136,12 @@ describe('offline flood rule, end to end', () => {
     outbox = new OutboxPeek(join(dir, 'data', 'outbox.db'));
     const stageAlerts = () => outbox!.alerts().filter((a) => a.id === 'flood-stage:canal-level');
 
+    /** Waits for two more stored polls of the relay module, so its readings show the coils as they are now. */
+    const relayPolled = async () => {
+      const seq = outbox!.lastSeqs().get('siren-relay') ?? 0;
+      await waitFor('two more relay readings', () => (outbox!.lastSeqs().get('siren-relay') ?? 0) >= seq + 2, 10_000);
+    };
+
     /** Sets the canal level, waits until the gateway has stored the stage change, then for the coils. */
     const step = async (levelM: number, stage: string, coils: Partial<Record<keyof typeof coil, boolean>>) => {
       const before = stageAlerts().length;
@@ -146,6 +152,7 @@ describe('offline flood rule, end to end', () => {
       await waitFor(`coils ${JSON.stringify(coils)} at stage ${stage}`, () => relayIs(coils), 10_000).catch((e: unknown) => {
         throw new Error(`${String(e)}\n${context()}`);
       });
+      await relayPolled();
     };
 
     await step(3.45, 'watch', { siren: false, beacon: true });
@@ -168,7 +175,9 @@ describe('offline flood rule, end to end', () => {
     // although the oxygen stays low.
     field.sonde.setDoMgL(1.2);
     await waitFor('valve opened on low oxygen', () => relayIs({ valve: true }), 10_000);
+    await relayPolled();
     await waitFor('valve closed by its time limit', () => relayIs({ valve: false }), 10_000);
+    await relayPolled();
     await waitFor('oxygen alert stored', () => outbox!.alerts().some((a) => a.id === 'water-do-low:canal-quality' && a.state === 'raised'), 5_000);
     // Still low for three more readings: the cool-down keeps the valve shut.
     const lowSeq = outbox.lastSeqs().get('canal-quality') ?? 0;
@@ -178,8 +187,25 @@ describe('offline flood rule, end to end', () => {
     await waitFor('oxygen alert cleared', () => outbox!.alerts().some((a) => a.id === 'water-do-low:canal-quality' && a.state === 'cleared'), 10_000);
     expect(relayIs({ valve: false, siren: false, beacon: false })).toBe(true);
 
+    // A reboot during a flood (still offline): the water went down while the gateway was off. The
+    // gateway remembers the stage it had raised, so it clears it upstream and the beacon goes off.
+    await step(3.45, 'watch', { siren: false, beacon: true });
+    expect(gateway.output()).not.toContain('"connected to broker"');
+    gateway.kill('SIGTERM');
+    expect(await waitForExit(gateway, 15_000)).toBe(0);
+    field.radar.setLevelM(1.0);
+    const stagesBeforeReboot = stageAlerts().length;
+    gateway = spawnCli(['run', '--config', configFile], { CITYGW_LOG_LEVEL: 'info' });
+    await waitFor('the gateway to run again', () => gateway!.output().includes('"gateway running"'), 40_000);
+    await waitFor('stage cleared after the reboot', () => stageAlerts().slice(stagesBeforeReboot).some((a) => a.state === 'cleared'), 10_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${context()}`);
+    });
+    await waitFor('beacon off after the reboot', () => relayIs({ siren: false, beacon: false }), 10_000);
+    await relayPolled();
+
     // All of it happened with nothing listening on the uplink's port.
     expect(await portOpen(uplinkPort)).toBe(false);
+    expect(gateway.output()).not.toContain('"connected to broker"');
     const offlineAlerts: AlertPayload[] = outbox.alerts();
     const offlineSeqs = outbox.lastSeqs();
     expect([...offlineSeqs.keys()].sort()).toEqual(['canal-level', 'canal-quality', 'siren-relay']);
@@ -215,6 +241,8 @@ describe('offline flood rule, end to end', () => {
       'raised:alert:warning',
       'raised:watch:info',
       'cleared:normal:info',
+      'raised:watch:info',
+      'cleared:normal:info',
     ]);
     for (const alert of [...flood, ...alertMessages.map((m) => m.payload as AlertPayload).filter((a) => a.rule === 'water-do-low')]) {
       expect(alert.message.th).toMatch(thai);
@@ -233,7 +261,7 @@ describe('offline flood rule, end to end', () => {
       .sort((a, b) => a.seq - b.seq)
       .flatMap((r) => (typeof r.values.stage === 'string' ? [r.values.stage] : []))
       .filter((s, i, all) => s !== all[i - 1]);
-    expect(stagesSeen).toEqual(['normal', 'watch', 'alert', 'critical', 'alert', 'watch', 'normal']);
+    expect(stagesSeen).toEqual(['normal', 'watch', 'alert', 'critical', 'alert', 'watch', 'normal', 'watch', 'normal']);
     // The relay module's own readings saw the siren and the valve switch on and off again.
     const switched = (point: string) =>
       readingsOf(messages, 'siren-relay')
@@ -241,7 +269,7 @@ describe('offline flood rule, end to end', () => {
         .flatMap((r) => (typeof r.values[point] === 'boolean' ? [r.values[point]] : []))
         .filter((v, i, all) => v !== all[i - 1]);
     expect(switched('siren')).toEqual([false, true, false]);
-    expect(switched('beacon')).toEqual([false, true, false]);
+    expect(switched('beacon')).toEqual([false, true, false, true, false]);
     expect(switched('valve')).toEqual([false, true, false]);
 
     // Everything published matches the AsyncAPI document.
