@@ -30,7 +30,7 @@ export function createProcessors(ctx: ProcessorContext): ReadingProcessor[] {
     new FloodLevelProcessor(families, ctx.alert, { dataDir: ctx.dataDir, log }),
     new AirQualityProcessor(families, ctx.dataDir, log),
     new WaterQualityProcessor(families),
-    new StaleSensorWatch(families, ctx.alert, log),
+    new StaleSensorWatch(families, ctx.alert, log, Date.now, ctx.dataDir),
   ];
 }
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../gateway/alert.ts';
 import { floodLevelFamilySchema, type FamilyConfig } from '../../gateway/families/config-schema.ts';
 import { FloodLevelProcessor } from '../../gateway/families/flood-processor.ts';
+import { StaleSensorWatch } from '../../gateway/families/stale-watch.ts';
 import { silentLogger } from '../../gateway/log.ts';
 import type { NewReading } from '../../gateway/reading.ts';
 
@@ -15,6 +16,7 @@ const config = floodLevelFamilySchema.parse({
   type: 'flood-level',
   stages: { watchM: 3.2, alertM: 3.7, criticalM: 4.0, hysteresisM: 0.1, minHold: '10m' },
   rise: { window: '1h', alertCmH: 2 },
+  staleAfter: '10m',
 });
 const families = new Map<string, FamilyConfig>([['canal', config]]);
 const reading = (tsMs: number, level: number): NewReading => ({ device: 'canal', kind: 'flood-level', tsMs, values: { level }, units: { level: 'm' }, quality: 'good' });
@@ -83,5 +85,37 @@ describe('flood-level state across a restart', () => {
     expect(p.process(reading(0, 1.0)).values.stage).toBe('normal');
     expect(p.process(reading(min, 3.4)).values.stage).toBe('watch');
     expect(alerts.map((a) => a.state)).toEqual(['raised']);
+  });
+});
+
+describe('stale-sensor alarm across a restart', () => {
+  it('clears an alarm raised before the restart at the first value after it, and raises it only once', async () => {
+    const dir = dataDir();
+    let now = 0;
+    const before: AlertInput[] = [];
+    const first = new StaleSensorWatch(families, (a) => before.push(a), silentLogger(), () => now, dir);
+    await first.start(new AbortController().signal);
+    now = 11 * min;
+    first.check();
+    expect(before.map((a) => `${a.id}:${a.state}`)).toEqual(['stale-sensor:canal:raised']);
+    await first.stop();
+
+    const after: AlertInput[] = [];
+    const second = new StaleSensorWatch(families, (a) => after.push(a), silentLogger(), () => now, dir);
+    await second.start(new AbortController().signal);
+    now = 25 * min;
+    second.check();
+    expect(after).toEqual([]);
+    second.process(reading(now, 3.0));
+    expect(after.map((a) => `${a.id}:${a.state}`)).toEqual(['stale-sensor:canal:cleared']);
+    await second.stop();
+
+    // Cleared is remembered too: a third run has nothing to clear.
+    const third: AlertInput[] = [];
+    const watch = new StaleSensorWatch(families, (a) => third.push(a), silentLogger(), () => now, dir);
+    await watch.start(new AbortController().signal);
+    watch.process(reading(now + min, 3.0));
+    expect(third).toEqual([]);
+    await watch.stop();
   });
 });
