@@ -74,9 +74,12 @@ describe('offline flood rule, end to end', () => {
     // whatever the gateway publishes when the broker returns, before the subscriber reconnects.
     uplinkPort = await freePort();
     const first = await startMosquitto({ port: uplinkPort, persistenceDir: brokerDir });
-    const session = await subscribe(first.url, 'citygw/#', { clientId: subscriberId, clean: false });
-    await session.close();
-    await first.stop();
+    try {
+      const session = await subscribe(first.url, 'citygw/#', { clientId: subscriberId, clean: false });
+      await session.close();
+    } finally {
+      await first.stop();
+    }
 
     const { buses, devices } = field.config();
     for (const device of devices) {
