@@ -176,7 +176,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
     const pieces = coalesce(block.points, { maxRegistersPerRead: this.settings.policy.maxRegistersPerRead, maxGap: -1 });
     if (pieces.length < 2) return [];
     this.blocks = this.blocks.flatMap((b) => (b === block ? pieces : [b]));
-    this.log.info({ device: this.id, address: block.address, count: block.count, reads: pieces.length }, 'device refused a combined read; reading those points separately');
+    this.log.info({ address: block.address, count: block.count, reads: pieces.length }, 'device refused a combined read; reading those points separately');
     return pieces;
   }
 
@@ -214,7 +214,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
         value = back.value;
         verified = true;
       }
-      this.log.info({ device: this.id, point: point.name, value, verified, fc: writeRequest.fc }, 'point written');
+      this.log.info({ point: point.name, value, verified, fc: writeRequest.fc }, 'point written');
       return { device: this.id, point: point.name, value, verified, durationMs: Math.round(performance.now() - startMs) };
     }, signal);
   }

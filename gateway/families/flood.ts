@@ -40,12 +40,22 @@ export class StageTracker {
   #sinceMs = Number.NEGATIVE_INFINITY;
   readonly #stages: FloodStages;
 
-  constructor(stages: FloodStages) {
+  /** `from`: a stage held before a restart, and since when (ms), so its hold is not lost. */
+  constructor(stages: FloodStages, from?: { stage: FloodStage; sinceMs: number }) {
     this.#stages = stages;
+    if (from) {
+      this.#stage = from.stage;
+      this.#sinceMs = from.sinceMs;
+    }
   }
 
   get stage(): FloodStage {
     return this.#stage;
+  }
+
+  /** When the current stage was entered (reading time, ms). */
+  get sinceMs(): number {
+    return this.#sinceMs;
   }
 
   /** Feeds one level; returns the stage after it. */
