@@ -5,9 +5,9 @@ import { gatewayVersion } from './version.ts';
 
 function help(io: CommandIo): void {
   io.out.write(`citygw ${gatewayVersion}: city field gateway\n\nCommands:\n`);
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  for (const command of commands) io.out.write(`  ${command.usage.padEnd(width)}  ${command.summary}\n`);
-  io.out.write('\nDocs: README.md. Every command exits 0 on success, 1 on failure, 2 on bad input.\n');
+  const width = Math.max(...commands.map((c) => c.name.length));
+  for (const command of commands) io.out.write(`  ${command.name.padEnd(width)}  ${command.summary}\n`);
+  io.out.write('\n`citygw COMMAND --help` shows a command\'s options. Docs: README.md.\nExit codes: 0 success, 1 failure, 2 bad input (usage or config).\n');
 }
 
 /** Runs one command and returns its exit code. Errors print one clear line, never a stack trace. */

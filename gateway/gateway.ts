@@ -15,6 +15,8 @@ import { MqttUplink } from './uplink/mqtt-uplink.ts';
 import { topicSet } from './uplink/topics.ts';
 import { gatewayVersion } from './version.ts';
 import { createFieldSide, type FieldSide } from '../drivers/registry.ts';
+import { createProcessors } from './families/index.ts';
+import { FlowsHost, createFlowsGatewayApi } from './flows-host/index.ts';
 import type { DriverContext, FieldService } from '../drivers/types.ts';
 
 export interface GatewayOptions {
@@ -40,6 +42,7 @@ export class Gateway {
   #uplink: MqttUplink | null = null;
   #running: FieldService[] = [];
   #processors: ReadingProcessor[] = [];
+  #flows: FlowsHost | null = null;
   #healthTimer: NodeJS.Timeout | null = null;
   #abort = new AbortController();
   #stopped: Promise<void> | null = null;
@@ -118,7 +121,7 @@ export class Gateway {
     }
 
     // 2. Edge processing and the field side.
-    this.#processors = this.#options.processors ?? [];
+    this.#processors = this.#options.processors ?? createProcessors({ config, dataDir: loaded.dataDir, log, alert: (alert) => this.alert(alert) });
     this.#pipeline = new ReadingPipeline(this.#processors, outbox, child(log, 'gateway'));
     const pipeline = this.#pipeline;
     const driverContext: DriverContext = {
@@ -137,7 +140,24 @@ export class Gateway {
       if (await this.#startContained(service.name, () => service.start(signal))) this.#running.push(service);
     }
 
-    // 3. The uplink last: it only forwards what is already safe in the outbox.
+    // 3. Local rules (Node-RED): they see committed readings and act through the field devices.
+    if (config.flows.enabled) {
+      const api = createFlowsGatewayApi({
+        gatewayId: config.gateway.id,
+        outbox,
+        devices: this.#field.devices,
+        uplinkStatus: () => {
+          const uplink = this.#uplink;
+          if (!uplink) return { state: 'disabled', sinceMs: null };
+          return { state: uplink.state === 'online' ? 'connected' : 'disconnected', sinceMs: uplink.stateSinceMs };
+        },
+        log,
+      });
+      const flows = new FlowsHost({ config, dataDir: loaded.dataDir, log, api });
+      if (await this.#startContained('flows', () => flows.start(signal))) this.#flows = flows;
+    }
+
+    // 4. The uplink last: it only forwards what is already safe in the outbox.
     if (config.uplink) {
       const topics = topicSet(config.uplink.topicPrefix, config.gateway.id);
       this.#uplink = new MqttUplink({
@@ -199,6 +219,12 @@ export class Gateway {
   async #stop(): Promise<void> {
     this.#log.info('stopping gateway');
     if (this.#healthTimer) clearInterval(this.#healthTimer);
+    // Rules first, so a rule's last alert and relay write still reach the outbox and the bus.
+    try {
+      await this.#flows?.stop();
+    } catch (error) {
+      this.#log.warn({ err: toError(error).message }, 'flows did not stop cleanly');
+    }
     for (const service of [...this.#running].reverse()) {
       try {
         await service.stop();

@@ -87,7 +87,7 @@ export class Camera implements FieldDevice {
     this.#stats.camera = rollup.state;
     this.#stats.since = this.#sinceMs;
     this.#stats.state = rollup.state === 'offline' ? 'offline' : 'online';
-    this.#log.info({ device: this.id, from: previous ?? 'unknown', to: rollup.state, reasons: rollup.reasons }, 'camera state changed');
+    this.#log.info({ from: previous ?? 'unknown', to: rollup.state, reasons: rollup.reasons }, 'camera state changed');
     this.#raiseOrClear(previous, rollup);
     this.emitNow();
   }

@@ -14,17 +14,18 @@ export const cctvFamily: DriverFamily = {
     for (const device of ctx.config.devices) {
       if (device.driver !== 'cctv') continue;
       const config: CctvDeviceConfig = device;
+      const cameraLog = log.child({ device: config.id });
       const camera = new Camera({
         id: config.id,
         kind: config.kind,
         probes: buildProbes(config, (id) => ctx.latestReading(id)),
-        log: log.child({ device: config.id }),
+        log: cameraLog,
         alert: ctx.alert,
         emit: (reading) => ctx.emit(reading),
         confirm: config.confirm,
       });
       setup.devices.push(camera);
-      setup.services.push(new CameraProbeLoop(camera, config.interval, log));
+      setup.services.push(new CameraProbeLoop(camera, config.interval, cameraLog));
     }
     return setup;
   },

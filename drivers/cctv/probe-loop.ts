@@ -26,6 +26,7 @@ export class CameraProbeLoop implements FieldService {
   #controller: AbortController | undefined;
   #loops: Promise<void>[] = [];
 
+  /** `log` is the camera's own logger (bound to its device id). */
   constructor(camera: Camera, readingIntervalMs: number, log: Logger) {
     this.name = `cctv:${camera.id}`;
     this.#camera = camera;
@@ -55,7 +56,7 @@ export class CameraProbeLoop implements FieldService {
         this.#camera.record(result);
       } catch (error) {
         // Probes turn failures into results; reaching here is a bug, logged and survived.
-        this.#log.error({ err: toError(error), probe: probe.name, device: this.#camera.id }, 'probe crashed');
+        this.#log.error({ err: toError(error), probe: probe.name }, 'probe crashed');
       }
       await pause(Math.max(0, probe.intervalMs - (Date.now() - startMs)), signal);
     }
@@ -68,7 +69,7 @@ export class CameraProbeLoop implements FieldService {
       try {
         this.#camera.emitNow();
       } catch (error) {
-        this.#log.error({ err: toError(error), device: this.#camera.id }, 'health reading failed');
+        this.#log.error({ err: toError(error) }, 'health reading failed');
       }
     }
   }

@@ -29,10 +29,12 @@ export interface ModbusChannel {
   close(): Promise<void>;
 }
 
+/** Counters at zero, for a new channel. */
 export function newCounters(): ChannelCounters {
   return { strayFrames: 0, noiseBytes: 0, crcErrors: 0, flushes: 0 };
 }
 
+/** Resolves after `ms` (at once for zero or less). */
 export function sleep(ms: number): Promise<void> {
   return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -70,10 +72,12 @@ export class PendingTransaction {
   }
 }
 
+/** The Timeout error of a request nobody answered, naming unit, function and link. */
 export function timeoutError(unit: number, request: ModbusRequest, timeoutMs: number, link: ByteLink): GatewayError {
   return new GatewayError(ErrorCodes.Timeout, `unit ${unit} did not answer FC${request.fc} within ${timeoutMs} ms on ${link.description}`, { context: { unit, fc: request.fc, timeoutMs } });
 }
 
+/** Frame hex dumps, only at trace level (they are large and frequent). */
 export function traceFrame(log: Logger, direction: 'tx' | 'rx', bytes: Uint8Array): void {
   if (log.isLevelEnabled('trace')) log.trace({ [direction]: Buffer.from(bytes).toString('hex') }, direction === 'tx' ? 'frame sent' : 'bytes received');
 }

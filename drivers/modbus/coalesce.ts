@@ -11,6 +11,7 @@ export interface ReadBlock {
   points: ModbusPointConfig[];
 }
 
+/** How much a device accepts in one read request. */
 export interface CoalescePolicy {
   /** Longest register read the device accepts (bit reads use the protocol's 2000). */
   maxRegistersPerRead: number;

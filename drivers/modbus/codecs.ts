@@ -2,7 +2,9 @@ import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
 import type { PointValue, Quality } from '../../gateway/reading.ts';
 import type { ModbusPointConfig } from './config-schema.ts';
 
+/** How a point's registers are read: int16 ... float64, one bit of a register, or a coil/input state. */
 export type DataType = ModbusPointConfig['type'];
+/** Byte/word order of a register value: ABCD big-endian, CDAB word swap, BADC byte swap, DCBA little-endian. */
 export type ByteOrder = ModbusPointConfig['order'];
 
 const registerCounts: Record<DataType, number> = { int16: 1, uint16: 1, bit: 1, int32: 2, uint32: 2, float32: 2, float64: 4, bool: 1 };

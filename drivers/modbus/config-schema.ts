@@ -5,6 +5,7 @@ import { familySchema } from '../../gateway/families/config-schema.ts';
 /** A register or bit table of a Modbus device. */
 export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
 
+/** The value types a point may have (see codecs.ts). */
 export const modbusDataType = z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32', 'float64', 'bit', 'bool']);
 
 /** Byte/word order of a multi-register value, named by where bytes A (most significant) to D land. */
@@ -46,6 +47,7 @@ export const modbusPointSchema = z.strictObject({
   description: z.string().optional(),
 });
 
+/** A point after defaults are applied. */
 export type ModbusPointConfig = z.output<typeof modbusPointSchema>;
 
 const serialLine = {
@@ -63,12 +65,19 @@ const busCommon = {
   interFrameDelay: durationMs.optional(),
   /** Default per-device reply timeout on this bus. */
   timeout: durationMs.default(1000),
+  /**
+   * First wait before probing a device that stopped answering (at least its interval), doubled
+   * after each silent probe up to maxBackoff: a dead device then costs the bus almost nothing.
+   */
+  minBackoff: durationMs.default(10_000),
   /** Longest wait between probes of a device that stopped answering. */
   maxBackoff: durationMs.default(300_000),
 };
 
+/** Modbus RTU on a serial port (RS-485 adapter). */
 export const modbusRtuBusSchema = z.strictObject({ type: z.literal('modbus-rtu'), ...busCommon, ...serialLine });
 
+/** Modbus TCP (MBAP framing) to a device or a Modbus TCP gateway. */
 export const modbusTcpBusSchema = z.strictObject({
   type: z.literal('modbus-tcp'),
   ...busCommon,
@@ -84,8 +93,10 @@ export const modbusRtuOverTcpBusSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
 });
 
+/** The bus types this family adds to the config's `buses` union. */
 export const modbusBusSchemas = [modbusRtuBusSchema, modbusTcpBusSchema, modbusRtuOverTcpBusSchema] as const;
 
+/** A Modbus device entry in `devices`: where it is, which profile, and what to override. */
 export const modbusDeviceSchema = z.strictObject({
   id: identifier,
   driver: z.literal('modbus'),
@@ -109,5 +120,7 @@ export const modbusDeviceSchema = z.strictObject({
   family: familySchema.optional(),
 });
 
+/** A Modbus device entry after defaults are applied. */
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;
+/** Any Modbus bus entry after defaults are applied. */
 export type ModbusBusConfig = z.output<(typeof modbusBusSchemas)[number]>;

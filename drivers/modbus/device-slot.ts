@@ -21,6 +21,7 @@ export class DeviceSlot {
   private lastOkTsMs: number | null = null;
   private lastError: string | null = null;
   private lastDurationMs = 0;
+  private busMs = 0;
 
   constructor(device: PolledDevice, backoff: { minBackoffMs: number; maxBackoffMs: number }) {
     this.device = device;
@@ -32,6 +33,7 @@ export class DeviceSlot {
   record(outcome: PollOutcome, nowMs: number): 'online' | 'offline' | undefined {
     this.polls++;
     this.lastDurationMs = Math.max(0, nowMs - this.lastStartMs);
+    this.busMs += this.lastDurationMs;
     const before = this.state;
     const interval = this.device.intervalMs;
     for (const reason of new Set(Object.values(outcome.reading.reasons ?? {}))) this.errors[reason] = (this.errors[reason] ?? 0) + 1;
@@ -73,6 +75,8 @@ export class DeviceSlot {
       lastError: this.lastError,
       unit: this.device.unit,
       lastPollMs: Math.round(this.lastDurationMs),
+      /** Bus time this device's polls and probes have taken in total (what it costs the others). */
+      busMs: Math.round(this.busMs),
       silentPolls: this.silentPolls,
       nextPollInMs: Math.max(0, Math.round(this.nextDueMs - performance.now())),
     };

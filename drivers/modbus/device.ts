@@ -7,7 +7,7 @@ import { coalesce, sliceFor, type CoalescePolicy, type ReadBlock } from './coale
 import type { ModbusPointConfig } from './config-schema.ts';
 import type { DeviceSlot } from './device-slot.ts';
 import type { ModbusRequest } from './pdu.ts';
-import type { BusScheduler, BusTransactor, PolledDevice, PollOutcome } from './scheduler.ts';
+import type { BusScheduler, BusTransactor, DeferredPoll, PolledDevice, PollOutcome } from './scheduler.ts';
 
 /** Everything a Modbus device needs, resolved from its config entry and its profile. */
 export interface ModbusDeviceSettings {
@@ -20,6 +20,10 @@ export interface ModbusDeviceSettings {
   retries: number;
   points: ModbusPointConfig[];
   policy: CoalescePolicy;
+  /** The read requests one poll makes (coalesce(points, policy), planned when the config loads). */
+  blocks: ReadBlock[];
+  /** A read that starts a measurement, and how long to wait before reading the points. */
+  wake: { fc: 3 | 4; address: number; count: number; waitMs: number } | undefined;
 }
 
 /** The reason text a point carries when its read failed. */
@@ -56,6 +60,8 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
   private readonly log: Logger;
   private blocks: ReadBlock[];
   private slot: DeviceSlot | undefined;
+  /** Whether a measurement was started and the points are due next. */
+  private woken = false;
 
   constructor(settings: ModbusDeviceSettings, scheduler: BusScheduler, log: Logger) {
     this.settings = settings;
@@ -65,7 +71,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
     this.intervalMs = settings.intervalMs;
     this.scheduler = scheduler;
     this.log = log;
-    this.blocks = coalesce(settings.points, settings.policy);
+    this.blocks = settings.blocks;
   }
 
   /** Joins the bus's rotation (the family calls this once). */
@@ -90,7 +96,26 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
     return units;
   }
 
-  async poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome> {
+  async poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome | DeferredPoll> {
+    const wake = this.settings.wake;
+    if (wake && !this.woken) {
+      try {
+        await tx.request(this.unit, { fc: wake.fc, address: wake.address, count: wake.count }, { timeoutMs: this.settings.timeoutMs, retries: mode === 'probe' ? 0 : this.settings.retries });
+      } catch (error) {
+        // An exception still means the device heard us (some answer the wake-up read that way).
+        if (!isGatewayError(error, ErrorCodes.ModbusException)) {
+          const reason = failureReason(error);
+          return { reading: this.emptyReading(reason), result: isSilence(error) ? 'silent' : 'bus-error', error: reason };
+        }
+      }
+      this.woken = true;
+      return { result: 'deferred', deferMs: wake.waitMs };
+    }
+    this.woken = false;
+    return this.readPoints(tx, mode);
+  }
+
+  private async readPoints(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome> {
     const tsMs = Date.now();
     const values: Record<string, PointValue> = {};
     const reasons: Record<string, string> = {};
@@ -151,12 +176,19 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
     const pieces = coalesce(block.points, { maxRegistersPerRead: this.settings.policy.maxRegistersPerRead, maxGap: -1 });
     if (pieces.length < 2) return [];
     this.blocks = this.blocks.flatMap((b) => (b === block ? pieces : [b]));
-    this.log.info({ device: this.id, address: block.address, count: block.count, reads: pieces.length }, 'device refused a combined read; reading those points separately');
+    this.log.info({ address: block.address, count: block.count, reads: pieces.length }, 'device refused a combined read; reading those points separately');
     return pieces;
   }
 
-  readOnce(signal?: AbortSignal): Promise<NewReading> {
-    return this.scheduler.run(async (tx) => (await this.poll(tx, 'poll')).reading, signal);
+  async readOnce(signal?: AbortSignal): Promise<NewReading> {
+    // A device that must be woken first answers the first poll with a deferral: let the bus serve
+    // others while it measures, then poll again. (The polling loop may have woken it already.)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await this.scheduler.run((tx) => this.poll(tx, 'poll'), signal);
+      if (outcome.result !== 'deferred') return outcome.reading;
+      await new Promise((resolve) => setTimeout(resolve, outcome.deferMs));
+    }
+    throw new GatewayError(ErrorCodes.DeviceOffline, `${this.id}: woken three times but never read (is the poll interval shorter than the wake-up wait?)`);
   }
 
   async write(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
@@ -182,7 +214,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
         value = back.value;
         verified = true;
       }
-      this.log.info({ device: this.id, point: point.name, value, verified, fc: writeRequest.fc }, 'point written');
+      this.log.info({ point: point.name, value, verified, fc: writeRequest.fc }, 'point written');
       return { device: this.id, point: point.name, value, verified, durationMs: Math.round(performance.now() - startMs) };
     }, signal);
   }

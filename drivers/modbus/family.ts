@@ -4,6 +4,7 @@ import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup
 import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
 import { channelForBus } from './bus.ts';
+import { coalesce } from './coalesce.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
 import { loadProfile, mergePoints, profilePath } from './profile.ts';
 import { BusScheduler, type BusStats } from './scheduler.ts';
@@ -15,6 +16,8 @@ function isModbusBus(bus: { type: string }): bus is ModbusBusConfig {
 /** A device's settings: its config entry over its profile's defaults over the bus's. */
 export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig, profile: ModbusProfile): ModbusDeviceSettings {
   const d = profile.defaults;
+  const points = mergePoints(profile, device.points, device.id);
+  const policy = { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 };
   return {
     id: device.id,
     unit: device.unit,
@@ -23,8 +26,10 @@ export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig,
     intervalMs: device.interval ?? d.interval ?? 10_000,
     timeoutMs: device.timeout ?? d.timeout ?? bus.timeout,
     retries: device.retries ?? d.retries ?? 1,
-    points: mergePoints(profile, device.points, device.id),
-    policy: { maxRegistersPerRead: device.maxRegistersPerRead ?? d.maxRegistersPerRead ?? 125, maxGap: device.maxGap ?? d.maxGap ?? 0 },
+    points,
+    policy,
+    blocks: coalesce(points, policy),
+    wake: profile.wake ? { fc: profile.wake.table === 'holding' ? 3 : 4, address: profile.wake.address, count: profile.wake.count, waitMs: profile.wake.wait } : undefined,
   };
 }
 
@@ -41,7 +46,7 @@ export const modbusFamily: DriverFamily = {
     for (const bus of ctx.config.buses) {
       if (!isModbusBus(bus)) continue;
       const busLog = log.child({ bus: bus.id });
-      const scheduler = new BusScheduler({ id: bus.id, channel: channelForBus(bus, busLog), log: busLog, emit: ctx.emit, alert: ctx.alert, maxBackoffMs: bus.maxBackoff });
+      const scheduler = new BusScheduler({ id: bus.id, channel: channelForBus(bus, busLog), log: busLog, emit: ctx.emit, alert: ctx.alert, minBackoffMs: bus.minBackoff, maxBackoffMs: bus.maxBackoff });
       schedulers.set(bus.id, { scheduler, bus });
     }
     const profiles = new Map<string, ModbusProfile>();

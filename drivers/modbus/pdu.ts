@@ -21,6 +21,7 @@ export interface ModbusResponse {
 /** Per-request limits from the Modbus application protocol (see FIELD-NOTES). */
 export const maxCount: Record<1 | 2 | 3 | 4 | 15 | 16, number> = { 1: 2000, 2: 2000, 3: 125, 4: 125, 15: 1968, 16: 123 };
 
+/** Names of the Modbus exception codes, for reasons and logs. */
 export const exceptionNames: Record<number, string> = {
   1: 'illegal function',
   2: 'illegal data address',
@@ -118,6 +119,22 @@ export function replyPduLength(head: Uint8Array): number | undefined {
       return 5;
     default:
       return -1;
+  }
+}
+
+/** Bytes of a normal RTU reply to `req` (address + PDU + CRC); FC17's length is not known ahead. */
+export function expectedRtuReplyBytes(req: ModbusRequest): number {
+  switch (req.fc) {
+    case 1:
+    case 2:
+      return 5 + Math.ceil(req.count / 8);
+    case 3:
+    case 4:
+      return 5 + 2 * req.count;
+    case 17:
+      return 5;
+    default:
+      return 8;
   }
 }
 

@@ -3,8 +3,9 @@ import type { Logger } from '../../gateway/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import { crcValid, withCrc } from './crc.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
-import { decodeResponse, encodeRequest, replyPduLength, type ModbusRequest, type ModbusResponse } from './pdu.ts';
+import { decodeResponse, encodeRequest, expectedRtuReplyBytes, replyPduLength, type ModbusRequest, type ModbusResponse } from './pdu.ts';
 
+/** What an RTU channel is built from. */
 export interface RtuChannelOptions {
   link: ByteLink;
   log: Logger;
@@ -81,8 +82,9 @@ export class RtuChannel implements ModbusChannel {
     traceFrame(this.log, 'tx', frame);
     try {
       await this.link.write(frame);
-      // The deadline counts from when the request has left the wire, not from when the OS took it.
-      pending.arm(timeoutMs + this.wireMs(frame.length), () => {
+      // The timeout is the device's time to answer: the deadline adds the time the request and a
+      // full reply take on the wire (a 125-register reply is ~300 ms at 9600 baud).
+      pending.arm(timeoutMs + this.wireMs(frame.length + expectedRtuReplyBytes(request)), () => {
         if (this.crcSeen) {
           this.counters.crcErrors++;
           pending.reject(new GatewayError(ErrorCodes.CrcMismatch, `unit ${unit}: reply with a bad CRC on ${this.link.description}`, { context: { unit, fc: request.fc } }));

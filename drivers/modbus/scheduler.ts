@@ -15,17 +15,21 @@ export interface BusTransactor {
 /** `answered`: the device replied (even with exceptions). `silent`: it did not. `bus-error`: the port failed. */
 export type PollOutcome = { reading: NewReading; result: 'answered' | 'silent' | 'bus-error'; error?: string };
 
+/** A device woken for a measurement: read it after `deferMs`, leaving the bus to the others meanwhile. */
+export type DeferredPoll = { result: 'deferred'; deferMs: number };
+
 /** A device as the scheduler polls it. */
 export interface PolledDevice {
   readonly id: string;
   readonly unit: number;
   readonly intervalMs: number;
   /** `probe`: the device is not known to answer; no retries, and nothing more if the first request gets no answer. */
-  poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome>;
+  poll(tx: BusTransactor, mode: 'poll' | 'probe'): Promise<PollOutcome | DeferredPoll>;
   /** A reading with every point null and `_device` giving the reason (nothing was measured). */
   emptyReading(reason: string): NewReading;
 }
 
+/** What a bus scheduler is built from (one per configured bus). */
 export interface BusSchedulerOptions {
   id: string;
   channel: ModbusChannel;
@@ -38,6 +42,7 @@ export interface BusSchedulerOptions {
   minBackoffMs?: number;
 }
 
+/** A bus's counters and its devices' counters, for the health topic. */
 export interface BusStats {
   bus: string;
   state: 'up' | 'down' | 'stopped';
@@ -45,6 +50,8 @@ export interface BusStats {
   timeouts: number;
   retries: number;
   portErrors: number;
+  /** Unexpected errors caught by the bus loop (a bug if ever non-zero); the loop carried on. */
+  loopErrors: number;
   lastPortError: string | null;
   strayFrames: number;
   noiseBytes: number;
@@ -71,7 +78,7 @@ export class BusScheduler implements FieldService {
   private running = false;
   private pumping: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
-  private counters = { transactions: 0, timeouts: 0, retries: 0, portErrors: 0 };
+  private counters = { transactions: 0, timeouts: 0, retries: 0, portErrors: 0, loopErrors: 0 };
   private lastPortError: string | null = null;
   private portDown = false;
   private portRetryMs = 0;
@@ -194,6 +201,7 @@ export class BusScheduler implements FieldService {
         await this.poll(slot);
       } catch (error) {
         // Only a bug gets here; count it and keep the bus alive.
+        this.counters.loopErrors++;
         this.options.log.error({ err: toError(error) }, 'unexpected error in the bus loop');
         await this.waitFor(1000);
       }
@@ -212,12 +220,16 @@ export class BusScheduler implements FieldService {
     // Retries are for a device known to answer; one that never has or stopped is asked once.
     const mode = slot.state === 'online' ? 'poll' : 'probe';
     slot.lastStartMs = performance.now();
-    let outcome: PollOutcome;
+    let outcome: PollOutcome | DeferredPoll;
     try {
       outcome = await slot.device.poll(this.tx, mode);
     } catch (error) {
       this.options.log.error({ err: toError(error), device: slot.device.id }, 'device poll failed unexpectedly');
       outcome = { result: 'bus-error', error: toError(error).message, reading: slot.badReading(toError(error).message) };
+    }
+    if (outcome.result === 'deferred') {
+      slot.nextDueMs = performance.now() + outcome.deferMs;
+      return;
     }
     const change = slot.record(outcome, performance.now());
     this.options.emit(outcome.reading);

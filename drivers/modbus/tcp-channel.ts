@@ -4,6 +4,7 @@ import type { ByteLink } from '../transport/types.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
 import { decodeResponse, encodeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';
 
+/** What a Modbus TCP channel is built from. */
 export interface TcpChannelOptions {
   link: ByteLink;
   log: Logger;

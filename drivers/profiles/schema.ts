@@ -33,6 +33,18 @@ export const modbusProfileSchema = z
         maxGap: z.number().int().min(0).max(124).optional(),
       })
       .default({}),
+    /**
+     * Devices that measure only when asked (a sonde asleep between readings): this read starts a
+     * measurement, and the points are read `wait` later. The bus serves other devices meanwhile.
+     */
+    wake: z
+      .strictObject({
+        table: z.enum(['holding', 'input']).default('holding'),
+        address: z.number().int().min(0).max(65535),
+        count: z.number().int().min(1).max(125).default(1),
+        wait: durationMs,
+      })
+      .optional(),
     points: z.array(modbusPointSchema).min(1),
   })
   .superRefine((profile, ctx) => {
@@ -57,4 +69,5 @@ export function pointProblems(points: readonly PointLike[]): { path: (string | n
   return problems;
 }
 
+/** A validated profile, defaults applied. */
 export type ModbusProfile = z.output<typeof modbusProfileSchema>;

@@ -120,30 +120,33 @@ export interface PmsValues {
 }
 
 /**
- * Names and units of a data frame's words for a model. `pm2_5` is the "atmospheric environment"
- * value the datasheet recommends for ambient air; `_cf1` values are the factory-calibration ones.
+ * Names and units of a data frame's words for a model, in the gateway's value-name convention
+ * (`<quantity>_<unit>`, see drivers/profiles/README.md). `pm25_ug_m3` is the "atmospheric
+ * environment" value the datasheet recommends for ambient air; `_cf1_` values are the factory
+ * calibration ones; `particles_<size>um_per_dl` count particles above that diameter in 0.1 L.
  */
 export function decodePmsData(words: number[], model: PmsModel): PmsValues {
   const w = (i: number): number => words[i] ?? 0;
   const ug = 'ug/m3';
-  const per01L = '1/0.1L';
+  const perDl = '1/0.1L';
   const values: Record<string, number> = {
-    pm1_0: w(3), pm2_5: w(4), pm10: w(5),
-    pm1_0_cf1: w(0), pm2_5_cf1: w(1), pm10_cf1: w(2),
-    n0_3: w(6), n0_5: w(7), n1_0: w(8),
+    pm1_ug_m3: w(3), pm25_ug_m3: w(4), pm10_ug_m3: w(5),
+    pm1_cf1_ug_m3: w(0), pm25_cf1_ug_m3: w(1), pm10_cf1_ug_m3: w(2),
   };
-  const units: Record<string, string> = { pm1_0: ug, pm2_5: ug, pm10: ug, pm1_0_cf1: ug, pm2_5_cf1: ug, pm10_cf1: ug, n0_3: per01L, n0_5: per01L, n1_0: per01L };
-  values.n2_5 = w(9);
-  units.n2_5 = per01L;
+  const units: Record<string, string> = {};
+  for (const name of Object.keys(values)) units[name] = ug;
+  const counts: Array<[string, number]> = [['0_3', 6], ['0_5', 7], ['1_0', 8], ['2_5', 9]];
+  // The T variant carries temperature (signed, x10) and humidity (x10) where the >5 and >10 um counts were.
+  if (model !== 'pms5003t') counts.push(['5_0', 10], ['10', 11]);
+  for (const [size, word] of counts) {
+    values[`particles_${size}um_per_dl`] = w(word);
+    units[`particles_${size}um_per_dl`] = perDl;
+  }
   if (model === 'pms5003t') {
-    // The T variant carries temperature (signed, x10) and humidity (x10) where the >5 and >10 um counts were.
-    values.temperature = (w(10) >= 0x8000 ? w(10) - 0x10000 : w(10)) / 10;
-    values.humidity = w(11) / 10;
-    units.temperature = 'degC';
-    units.humidity = '%RH';
-  } else {
-    Object.assign(values, { n5_0: w(10), n10: w(11) });
-    Object.assign(units, { n5_0: per01L, n10: per01L });
+    values.temperature_c = (w(10) >= 0x8000 ? w(10) - 0x10000 : w(10)) / 10;
+    values.humidity_pct = w(11) / 10;
+    units.temperature_c = 'degC';
+    units.humidity_pct = '%RH';
   }
   return { values, units };
 }

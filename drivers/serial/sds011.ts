@@ -7,7 +7,7 @@ import { ByteQueue, emptyStats, type FrameParser, type ParserStats } from './fra
  * Host to sensor: 19 bytes `AA B4 cmd d1..d12 ID1 ID2 CHK AB` (ID FF FF addresses any sensor).
  */
 export type SdsFrame =
-  | { type: 'data'; pm2_5: number; pm10: number; deviceId: number }
+  | { type: 'data'; pm25_ug_m3: number; pm10_ug_m3: number; deviceId: number }
   | { type: 'reply'; command: number; data: number[]; deviceId: number };
 
 const head = 0xaa;
@@ -113,7 +113,7 @@ export class SdsParser implements FrameParser<SdsFrame> {
           this.#skip(1);
           continue;
         }
-        frames.push({ type: 'data', pm2_5: pm25, pm10, deviceId });
+        frames.push({ type: 'data', pm25_ug_m3: pm25, pm10_ug_m3: pm10, deviceId });
       } else {
         frames.push({ type: 'reply', command: frame[2]!, data: [frame[3]!, frame[4]!, frame[5]!], deviceId });
       }

@@ -12,6 +12,7 @@ export interface DemoDevice {
   unit: number;
 }
 
+/** The running demo devices and how to drive them. */
 export interface DemoDevices {
   devices: DemoDevice[];
   /** The canal radar: `radar.setLevelM(3.9)` pushes the level (flood tests drive it through stages). */

@@ -4,4 +4,5 @@ export { SimDevice } from './sim-device.ts';
 export { SimSlave, wellBehaved, type Misbehaviour } from './slave.ts';
 export { serveSerial, serveTcp, type SimEndpoint } from './servers.ts';
 export { openPtyPair, type PtyPair } from './pty.ts';
+export { fieldBusModels, startSimulatedBus, type SimulatedBus } from './field-bus.ts';
 export type { WireTiming } from './responder.ts';

@@ -20,6 +20,7 @@ export class RadarModel implements SimModel {
   readonly device: SimDevice;
   private baseLevelM = 1.2;
   private installHeightM = 6;
+  private echoLost = false;
 
   constructor(unit: number) {
     this.device = new SimDevice(unit, 'radar-level-ld8001h').map();
@@ -41,13 +42,20 @@ export class RadarModel implements SimModel {
     return this.baseLevelM;
   }
 
-  /** No echo (foam, a bird on the sensor): the device reports 0xFFFF. */
+  /** No echo (foam, a bird on the sensor): the device reports 0xFFFF until restoreEcho(). */
   loseEcho(): void {
+    this.echoLost = true;
     this.device.setRaw('level_m', [0xffff]);
     this.device.setRaw('air_gap_m', [0xffff]);
   }
 
+  restoreEcho(): void {
+    this.echoLost = false;
+    this.tick(Date.now());
+  }
+
   tick(nowMs: number): void {
+    if (this.echoLost) return;
     const level = Math.max(0, this.baseLevelM + wave(nowMs / 1000, 600, 0.02, 0.002));
     this.device.set('level_m', Number(level.toFixed(3)));
     this.device.set('air_gap_m', Number(Math.max(0, this.installHeightM - level).toFixed(3)));
@@ -57,9 +65,16 @@ export class RadarModel implements SimModel {
 /** A multi-parameter sonde in a canal: plausible tropical values with a daily-ish drift. */
 export class SondeModel implements SimModel {
   readonly device: SimDevice;
+  private fixedDoMgL: number | null = null;
 
   constructor(unit: number) {
     this.device = new SimDevice(unit, 'water-quality-sonde-cdab').map();
+    this.tick(Date.now());
+  }
+
+  /** Holds dissolved oxygen at this value (mg/L) from now on; null lets it drift again (oxygen-rule tests). */
+  setDoMgL(mgL: number | null): void {
+    this.fixedDoMgL = mgL;
     this.tick(Date.now());
   }
 
@@ -69,7 +84,7 @@ export class SondeModel implements SimModel {
     d.set('temperature_c', 29 + wave(t, 3600, 0.8, 0.02));
     d.set('conductivity_us_cm', 420 + wave(t, 1800, 30, 2));
     d.set('ph', 7.1 + wave(t, 2400, 0.2, 0.01));
-    d.set('do_mg_l', 4.6 + wave(t, 3000, 0.6, 0.05));
+    d.set('do_mg_l', this.fixedDoMgL ?? 4.6 + wave(t, 3000, 0.6, 0.05));
     d.set('turbidity_fnu', 35 + wave(t, 900, 8, 1));
     d.set('depth_m', 1.2 + wave(t, 600, 0.02, 0.002));
   }

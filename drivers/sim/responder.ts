@@ -9,6 +9,7 @@ export interface WireTiming {
   turnaroundMs: number;
 }
 
+/** The device side of one connection or line. */
 export interface Responder {
   /** Feed bytes received from the master. */
   onData(chunk: Buffer): void;
@@ -59,6 +60,7 @@ export function rtuResponder(slaves: ReadonlyMap<number, SimSlave>, send: (bytes
         const unit = frame[0]!;
         const slave = slaves.get(unit);
         if (unit === 0) for (const s of slaves.values()) s.handle(frame.subarray(1, length - 2));
+        if (slave) slave.requestsHeard++;
         if (!slave || slave.misbehave.mute) continue;
         const pdu = slave.handle(frame.subarray(1, length - 2));
         let reply = withCrc(Buffer.concat([Buffer.from([unit]), pdu]));
@@ -98,6 +100,7 @@ export function tcpResponder(slaves: ReadonlyMap<number, SimSlave>, send: (bytes
         rx = rx.subarray(6 + length);
         const unit = frame[6]!;
         const slave = slaves.get(unit);
+        if (slave) slave.requestsHeard++;
         if (!slave || slave.misbehave.mute) continue;
         const pdu = slave.handle(frame.subarray(7));
         const header = Buffer.alloc(7);

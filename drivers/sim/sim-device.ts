@@ -22,6 +22,8 @@ export class SimDevice {
 
   /** Maps every point's registers (zero) and fills short holes between them, as real devices do. */
   map(): this {
+    const wake = this.profile.wake;
+    if (wake) for (let i = 0; i < wake.count; i++) this.slave.setRegisters(wake.table, wake.address + i, [0]);
     for (const point of this.profile.points) {
       if (point.table === 'coil' || point.table === 'discrete') {
         if (!this.slave.bits[point.table].has(point.address)) this.slave.setBit(point.table, point.address, false);

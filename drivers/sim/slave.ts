@@ -16,6 +16,7 @@ export interface Misbehaviour {
   garbagePrefix: number[] | null;
 }
 
+/** No misbehaviour: answer everything at once, correctly. */
 export function wellBehaved(): Misbehaviour {
   return { delayMs: 0, mute: false, exception: null, crcError: false, garbageBytes: 0, garbagePrefix: null };
 }
@@ -31,6 +32,8 @@ export class SimSlave {
   readonly misbehave: Misbehaviour = wellBehaved();
   readonly registers = { holding: new Map<number, number>(), input: new Map<number, number>() };
   readonly bits = { coil: new Map<number, boolean>(), discrete: new Map<number, boolean>() };
+  /** Requests addressed to this unit, answered or not (a muted device still hears them). */
+  requestsHeard = 0;
   /** Requests answered, by function code (tests and the demo read it). */
   readonly served = new Map<number, number>();
   /** Called after a write so a model can react (a relay switching a siren). */

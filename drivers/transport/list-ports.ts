@@ -1,6 +1,7 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+/** One serial port found on this machine. */
 export interface PortListing {
   /** The path to put in a config: the stable /dev/serial/by-id/ name when there is one. */
   path: string;
@@ -35,12 +36,12 @@ export async function listSerialPorts(devDir = '/dev'): Promise<PortListing[]> {
     seen.add(device);
     out.push({ path, device });
   }
-  for (const name of await entries(devDir)) {
-    if (!/^tty(USB|ACM|AMA|S|XRUSB|CH343USB)\d+$/.test(name)) continue;
+  // USB adapters first, then board UARTs; built-in ttyS ports are often phantoms on x86, so last.
+  const rank = (name: string): number => (/^ttyS\d/.test(name) ? 2 : /^ttyAMA\d/.test(name) ? 1 : 0);
+  const names = (await entries(devDir)).filter((name) => /^tty(USB|ACM|AMA|S|XRUSB|CH343USB)\d+$/.test(name)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const name of names) {
     const device = join(devDir, name);
-    if (seen.has(device)) continue;
-    // Built-in ttyS ports beyond the first few are usually phantoms on x86; list them last.
-    out.push({ path: device, device });
+    if (!seen.has(device)) out.push({ path: device, device });
   }
   return out;
 }

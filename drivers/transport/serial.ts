@@ -2,6 +2,7 @@ import { SerialPort } from 'serialport';
 import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
 import { bitsPerChar, type ByteLink, type LinkHandlers, type SerialFraming } from './types.ts';
 
+/** A serial port path and its line settings. */
 export interface SerialLinkOptions extends SerialFraming {
   path: string;
 }

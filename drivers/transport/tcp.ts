@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
 import type { ByteLink, LinkHandlers } from './types.ts';
 
+/** A TCP endpoint and how long to wait for a connection. */
 export interface TcpLinkOptions {
   host: string;
   port: number;

@@ -21,6 +21,7 @@ export interface ByteLink {
   setHandlers(handlers: LinkHandlers): void;
 }
 
+/** The receiver of a link's bytes and of its closing. */
 export interface LinkHandlers {
   data(chunk: Buffer): void;
   /** The link closed without close() being called (cable pulled, peer reset). */
@@ -35,6 +36,7 @@ export interface SerialFraming {
   stopBits: 1 | 2;
 }
 
+/** Bits one character takes on the wire: start + data + parity + stop. */
 export function bitsPerChar(framing: SerialFraming): number {
   return 1 + framing.dataBits + (framing.parity === 'none' ? 0 : 1) + framing.stopBits;
 }

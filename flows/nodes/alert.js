@@ -5,7 +5,7 @@ const severities = new Set(['info', 'warning', 'critical']);
 
 /**
  * Fills `{{name}}` from the alert's values (or `device`), so a message template such as
- * "ระดับน้ำ {{level}} ม." carries the observed number.
+ * "ระดับน้ำ {{level_m}} ม." carries the observed number.
  */
 function fillTemplate(text, alert) {
   return String(text).replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, name) => {

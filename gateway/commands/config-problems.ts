@@ -1,5 +1,5 @@
 import { isGatewayError, ErrorCodes } from '../errors.ts';
-import type { ConfigProblem } from '../config/load.ts';
+import type { ConfigProblem } from '../config/problems.ts';
 import type { CommandIo } from './types.ts';
 
 /**

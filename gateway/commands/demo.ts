@@ -37,13 +37,14 @@ export const demoCommand: CliCommand = {
       }
     }
 
-    const field = await startDemoField();
+    const field = await startDemoField({ dataDir, log: demoLog });
     const raw = {
       gateway: { id: 'demo-gw', site: { city: 'Chiang Mai', name: 'Mae Kha canal (simulated)', lat: 18.7883, lon: 98.9853 }, dataDir, healthInterval: '30s' },
       uplink: { url: brokerUrl, topicPrefix: 'citygw', healthInterval: '30s' },
       buffer: { path: 'outbox.db' },
       buses: field.buses,
       devices: field.devices,
+      flows: { env: field.flowsEnv },
     };
     const configFile = resolve(dataDir, 'citygw-demo.yaml');
     const yamlText = `# Written by \`citygw demo\`: the config the demo runs with (device ports change each run).\n${stringify(raw)}`;

@@ -1,8 +1,12 @@
 import { demoCommand } from './demo.ts';
+import { flowsPasswordCommand } from './flows-password.ts';
+import { probeCommand } from './probe.ts';
+import { readCommand } from './read.ts';
 import { runCommand } from './run.ts';
+import { scanCommand } from './scan.ts';
 import type { CliCommand } from './types.ts';
 import { validateCommand } from './validate.ts';
 import { watchCommand } from './watch.ts';
 
 /** Every `citygw` command, in the order `citygw help` lists them. */
-export const commands: CliCommand[] = [runCommand, demoCommand, validateCommand, watchCommand];
+export const commands: CliCommand[] = [runCommand, demoCommand, validateCommand, readCommand, scanCommand, probeCommand, watchCommand, flowsPasswordCommand];

@@ -1,7 +1,7 @@
-import { toError, isGatewayError, ErrorCodes } from '../errors.ts';
+import { toError } from '../errors.ts';
 import { child, createRootLogger } from '../log.ts';
 import { parseDurationMs } from '../config/units.ts';
-import { busFromArgs, lineUsage, openToolChannel, parseAddress, parseToolArgs, portHint, usageError } from '../../drivers/modbus/tools/line-options.ts';
+import { busFromArgs, lineUsage, openToolChannelOrExplain, parseAddress, parseToolArgs, usageError } from '../../drivers/modbus/tools/line-options.ts';
 import { doubleColumns, floatColumns, integerColumns, probeRows, probeTable } from '../../drivers/modbus/tools/probe.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';
 import type { CliCommand } from './types.ts';
@@ -39,14 +39,8 @@ export const probeCommand: CliCommand = {
       return 2;
     }
     const log = child(createRootLogger({ level: process.env.CITYGW_LOG_LEVEL ?? 'warn' }), 'cli');
-    let channel;
-    try {
-      channel = await openToolChannel(bus, log);
-    } catch (error) {
-      io.err.write(`${toError(error).message}\n`);
-      if (isGatewayError(error, ErrorCodes.PortNotFound)) io.err.write(await portHint());
-      return 1;
-    }
+    const channel = await openToolChannelOrExplain(bus, log, io.err);
+    if (!channel) return 1;
     try {
       const timeoutMs = parseDurationMs(values.timeout ?? '500ms') ?? 500;
       const reply = await channel.transact(unit, { fc: table === 'holding' ? 3 : 4, address, count }, timeoutMs);

@@ -3,17 +3,26 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
 import { child, createRootLogger } from '../log.ts';
-import type { NewReading } from '../reading.ts';
+import type { NewReading, Reading } from '../reading.ts';
+import { formatCameraHealth } from '../../drivers/cctv/format.ts';
 import { createFieldSide } from '../../drivers/registry.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';
 import type { CliCommand, CommandIo } from './types.ts';
 
 const usage = 'citygw read --config FILE --device ID [--json]';
 
-function printReading(reading: NewReading, io: CommandIo): void {
-  const rows = Object.entries(reading.values).map(([name, value]) => [name, value === null ? '-' : String(value), reading.units[name] ?? '', reading.reasons?.[name] ?? 'ok']);
-  io.out.write(`${reading.device} (${reading.kind}) at ${new Date(reading.tsMs).toISOString()}: quality ${reading.quality}\n`);
-  io.out.write(formatTable(['point', 'value', 'unit', 'status'], rows));
+function printReading(reading: NewReading, tookMs: number, io: CommandIo): void {
+  io.out.write(`${reading.device} (${reading.kind}) at ${new Date(reading.tsMs).toISOString()}: quality ${reading.quality}, took ${tookMs} ms\n`);
+  const names = Object.keys(reading.values);
+  const reasons = new Set(names.map((name) => reading.reasons?.[name]));
+  const only = [...reasons][0];
+  if (names.length > 0 && names.every((name) => reading.values[name] === null) && reasons.size === 1 && only) {
+    // Nothing was read, for one reason: say it once instead of once per point.
+    io.out.write(`no values (${names.length} points): ${only}\n`);
+  } else {
+    const rows = names.map((name) => [name, reading.values[name] === null ? '-' : String(reading.values[name]), reading.units[name] ?? '', reading.reasons?.[name] ?? 'ok']);
+    io.out.write(formatTable(['point', 'value', 'unit', 'status'], rows));
+  }
   const deviceReason = reading.reasons?._device;
   if (deviceReason) io.out.write(`device: ${deviceReason}\n`);
 }
@@ -52,9 +61,12 @@ export const readCommand: CliCommand = {
       return 2;
     }
     const log = child(createRootLogger({ level: process.env.CITYGW_LOG_LEVEL ?? 'warn' }), 'cli');
+    // Readings taken during this command, so a camera's cabinet contacts come from a fresh read of
+    // the contact module rather than showing "unknown".
+    const taken = new Map<string, Reading>();
     let side;
     try {
-      side = createFieldSide({ config: loaded.config, configDir: dirname(loaded.file), dataDir: loaded.dataDir, log, emit: () => {}, alert: () => {}, latestReading: () => undefined });
+      side = createFieldSide({ config: loaded.config, configDir: dirname(loaded.file), dataDir: loaded.dataDir, log, emit: () => {}, alert: () => {}, latestReading: (id) => taken.get(id) });
     } catch (error) {
       io.err.write(isGatewayError(error) ? problems(error) : `${toError(error).message}\n`);
       return 2;
@@ -65,9 +77,18 @@ export const readCommand: CliCommand = {
         io.err.write(`no device "${values.device}" in ${loaded.file} (devices: ${[...side.devices.keys()].join(', ') || 'none'})\n`);
         return 2;
       }
+      const startMs = performance.now();
+      const configured = loaded.config.devices.find((d) => d.id === values.device);
+      const contactsDevice = configured?.driver === 'cctv' ? configured.probes.contacts?.device : undefined;
+      const contacts = contactsDevice ? side.devices.get(contactsDevice) : undefined;
+      if (contacts) {
+        const contactReading = await contacts.readOnce(AbortSignal.timeout(30_000)).catch(() => undefined);
+        if (contactReading) taken.set(contacts.id, { ...contactReading, seq: 0 });
+      }
       const reading = await device.readOnce(AbortSignal.timeout(60_000));
       if (values.json) io.out.write(`${JSON.stringify(reading)}\n`);
-      else printReading(reading, io);
+      else if (reading.kind === 'cctv-health') io.out.write(`${formatCameraHealth(reading)}\n`);
+      else printReading(reading, Math.round(performance.now() - startMs), io);
       return reading.quality === 'bad' && Object.values(reading.values).every((v) => v === null) ? 1 : 0;
     } catch (error) {
       const e = toError(error);

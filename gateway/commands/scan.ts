@@ -1,7 +1,7 @@
-import { toError, isGatewayError, ErrorCodes } from '../errors.ts';
+import { toError } from '../errors.ts';
 import { child, createRootLogger } from '../log.ts';
 import { parseDurationMs } from '../config/units.ts';
-import { busFromArgs, lineUsage, openToolChannel, parseToolArgs, portHint } from '../../drivers/modbus/tools/line-options.ts';
+import { busFromArgs, lineUsage, openToolChannelOrExplain, parseToolArgs, portHint } from '../../drivers/modbus/tools/line-options.ts';
 import { parseUnits, scanBus } from '../../drivers/modbus/tools/scan.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';
 import type { CliCommand } from './types.ts';
@@ -33,14 +33,8 @@ export const scanCommand: CliCommand = {
       return 2;
     }
     const log = child(createRootLogger({ level: process.env.CITYGW_LOG_LEVEL ?? 'warn' }), 'cli');
-    let channel;
-    try {
-      channel = await openToolChannel(bus, log);
-    } catch (error) {
-      io.err.write(`${toError(error).message}\n`);
-      if (isGatewayError(error, ErrorCodes.PortNotFound)) io.err.write(await portHint());
-      return 1;
-    }
+    const channel = await openToolChannelOrExplain(bus, log, io.err);
+    if (!channel) return 1;
     try {
       const timeoutMs = parseDurationMs(values.timeout ?? '200ms') ?? 200;
       io.err.write(`scanning ${units.length} unit id(s) on ${channel.description}, ${timeoutMs} ms each ...\n`);

@@ -6,13 +6,16 @@ import type { Logger } from '../log.ts';
  */
 export function untilShutdownSignal(log: Logger): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received = false;
+    let receivedAtMs = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (received) {
+      // The same signal can arrive twice at once (sent to the process and to its group, as
+      // `timeout` and some supervisors do); only a second one a moment later means "force".
+      if (receivedAtMs !== 0 && Date.now() - receivedAtMs < 1000) return;
+      if (receivedAtMs !== 0) {
         log.warn({ signal }, 'second signal: exiting without a clean shutdown');
         process.exit(1);
       }
-      received = true;
+      receivedAtMs = Date.now();
       log.info({ signal }, 'shutting down (in-flight writes finish, status goes offline)');
       resolve(signal);
     };

@@ -2,14 +2,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../errors.ts';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.ts';
+import { formatPath, type ConfigProblem } from './problems.ts';
+import { checkModbusProfiles } from '../../drivers/modbus/config-checks.ts';
 
-/** One problem in a config file, with the path a technician can find: `devices[2].unit`. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+export { formatPath, type ConfigProblem };
 
 export interface LoadedConfig {
   config: GatewayConfig;
@@ -17,15 +15,6 @@ export interface LoadedConfig {
   file: string;
   /** `gateway.dataDir` resolved against the config file's folder. */
   dataDir: string;
-}
-
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(top level)' : out;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -79,7 +68,8 @@ export function loadConfig(file: string): LoadedConfig {
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    throw new GatewayError(ErrorCodes.ConfigNotFound, `cannot read config file ${absolute}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    const code = error instanceof Error && 'code' in error ? String(error.code) : toError(error).message;
+    throw new GatewayError(ErrorCodes.ConfigNotFound, `cannot read config file ${absolute}: ${code}`, { cause: error });
   }
   return loadConfigText(text, absolute);
 }
@@ -87,6 +77,8 @@ export function loadConfig(file: string): LoadedConfig {
 export function loadConfigText(text: string, file: string): LoadedConfig {
   const parsed = parseYaml(text);
   const checked = parsed.problems.length > 0 ? parsed : checkConfig(parsed.raw ?? {});
+  // Checks that need files beside the config (device profiles) run once the shape is right.
+  if (checked.problems.length === 0 && 'config' in checked && checked.config) checked.problems.push(...checkModbusProfiles(checked.config, dirname(file)));
   if (checked.problems.length > 0 || !('config' in checked) || !checked.config) {
     throw new GatewayError(ErrorCodes.ConfigInvalid, `${file}: ${checked.problems.length} problem(s)`, { context: { file, problems: checked.problems } });
   }

@@ -23,9 +23,9 @@ interface Station {
 }
 
 /**
- * Air quality at the edge: rolling 1/8/24 h means (`pm2_5_24h` ...) kept in the data folder so a
- * restart does not reset them, the Thai AQI (`aqi_th`, PCD 2023) and the US AQI (`aqi_us`, 2024),
- * each with level key, Thai and English names and colour.
+ * Air quality at the edge: rolling 1/8/24 h means named after their input (`pm25_ug_m3_24h` ...)
+ * kept in the data folder so a restart does not reset them, the Thai AQI (`aqi_th`, PCD 2023) and
+ * the US AQI (`aqi_us`, 2024), each with level key, Thai and English names and colour.
  */
 export class AirQualityProcessor implements ReadingProcessor {
   readonly name = 'air-quality';
@@ -63,8 +63,10 @@ export class AirQualityProcessor implements ReadingProcessor {
       const unit = thaiAqiTable[pollutant].unit;
       for (const hours of windowsH) {
         const window = means.mean(hours * hourMs, reading.tsMs);
-        values[`${pollutant}_${hours}h`] = window.mean === null ? null : round(window.mean, 1);
-        units[`${pollutant}_${hours}h`] = unit;
+        // Named after the input so the mean keeps its unit in its name: pm25_ug_m3 -> pm25_ug_m3_24h.
+        const name = `${family.points[pollutant]}_${hours}h`;
+        values[name] = window.mean === null ? null : round(window.mean, 1);
+        units[name] = unit;
         if (hours === thaiAqiTable[pollutant].averagingH && window.coverage >= family.minCoverage) averaged[pollutant] = window.mean;
       }
     }

@@ -36,8 +36,8 @@ const lengthUnit = z.enum(['m', 'cm', 'mm']);
 export const floodLevelFamilySchema = z.strictObject({
   type: z.literal('flood-level'),
   ...common,
-  /** The value that carries the measurement and its unit. */
-  point: identifier.default('level'),
+  /** The value that carries the measurement (the profiles' `level_m`; `air_gap_m` for a radar in `distance` mode) and its unit. */
+  point: identifier.default('level_m'),
   unit: lengthUnit.default('m'),
   datum: z
     .strictObject({
@@ -49,7 +49,13 @@ export const floodLevelFamilySchema = z.strictObject({
       sensorElevationM: z.number().optional(),
     })
     .prefault({}),
-  /** Stage thresholds against the datum (m), rising; stages clear `hysteresisM` below, after `minHold`. */
+  /**
+   * Stage thresholds against the datum (m). With them, this family decides the stage and raises the
+   * flood-stage, flood-rise and stale-sensor alerts (the flood flow then only follows its stage).
+   * Without them, it reports level, rate of rise and below-bank only, and the flood flow's own
+   * thresholds (editable in the Node-RED editor) decide the stage and raise the alerts: one place
+   * decides, so the siren and the alert upstream always agree.
+   * Stage thresholds against the datum (m), rising; stages clear `hysteresisM` below, after `minHold`. */
   stages: z
     .strictObject({
       watchM: z.number(),
@@ -58,7 +64,8 @@ export const floodLevelFamilySchema = z.strictObject({
       hysteresisM: z.number().min(0).default(0.05),
       minHold: durationMs.default(300_000),
     })
-    .refine((s) => s.watchM < s.alertM && s.alertM < s.criticalM, 'expected watchM < alertM < criticalM'),
+    .refine((s) => s.watchM < s.alertM && s.alertM < s.criticalM, 'expected watchM < alertM < criticalM')
+    .optional(),
   /** Bank-full level against the datum (m); gives `below_bank_m`. */
   bankM: z.number().optional(),
   rise: z
@@ -76,15 +83,18 @@ export const floodLevelFamilySchema = z.strictObject({
 export const airQualityFamilySchema = z.strictObject({
   type: z.literal('air-quality'),
   ...common,
-  /** Which reading values carry each pollutant (PM in ug/m3, O3/NO2/SO2 in ppb, CO in ppm). */
+  /**
+   * Which reading values carry each pollutant (PM in ug/m3, O3/NO2/SO2 in ppb, CO in ppm). The
+   * defaults are the gateway's value names, so a device that follows them needs no mapping.
+   */
   points: z
     .strictObject({
-      pm2_5: identifier.default('pm2_5'),
-      pm10: identifier.default('pm10'),
-      o3: identifier.default('o3'),
-      co: identifier.default('co'),
-      no2: identifier.default('no2'),
-      so2: identifier.default('so2'),
+      pm2_5: identifier.default('pm25_ug_m3'),
+      pm10: identifier.default('pm10_ug_m3'),
+      o3: identifier.default('o3_ppb'),
+      co: identifier.default('co_ppm'),
+      no2: identifier.default('no2_ppb'),
+      so2: identifier.default('so2_ppb'),
     })
     .prefault({}),
   /** Share of an averaging window that must hold data before its index is reported (0 reports from the first reading). */
@@ -94,17 +104,21 @@ export const airQualityFamilySchema = z.strictObject({
 export const waterQualityFamilySchema = z.strictObject({
   type: z.literal('water-quality'),
   ...common,
-  /** Which reading values carry each parameter (DO mg/L, pH, conductivity uS/cm, turbidity NTU, degC, ORP mV, BOD mg/L, NH3-N mg/L). */
+  /**
+   * Which reading values carry each parameter (DO mg/L, pH, conductivity uS/cm, turbidity NTU,
+   * degC, ORP mV, BOD mg/L, NH3-N mg/L). The defaults are the gateway's value names; with the
+   * default turbidity name, a device reporting `turbidity_fnu` is taken as well.
+   */
   points: z
     .strictObject({
-      do: identifier.default('do'),
+      do: identifier.default('do_mg_l'),
       ph: identifier.default('ph'),
-      conductivity: identifier.default('conductivity'),
-      turbidity: identifier.default('turbidity'),
-      temperature: identifier.default('temperature'),
-      orp: identifier.default('orp'),
-      bod: identifier.default('bod'),
-      nh3n: identifier.default('nh3_n'),
+      conductivity: identifier.default('conductivity_us_cm'),
+      turbidity: identifier.default('turbidity_ntu'),
+      temperature: identifier.default('temperature_c'),
+      orp: identifier.default('orp_mv'),
+      bod: identifier.default('bod_mg_l'),
+      nh3n: identifier.default('nh3_n_mg_l'),
     })
     .prefault({}),
 });

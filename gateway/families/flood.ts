@@ -1,5 +1,8 @@
 import type { FloodLevelFamilyConfig } from './config-schema.ts';
 
+/** A station's stage thresholds (present when the flood-level family decides the stage). */
+export type FloodStages = NonNullable<FloodLevelFamilyConfig['stages']>;
+
 /**
  * Flood-level arithmetic for one station: level against the datum, stage with hysteresis and a
  * minimum hold, and rate of rise. Pure (time comes in with each sample), so it is tested without
@@ -21,7 +24,7 @@ export function levelAgainstDatumM(raw: number, config: Pick<FloodLevelFamilyCon
 }
 
 /** The stage a level is in, ignoring history (thresholds inclusive). */
-export function stageOf(levelM: number, stages: FloodLevelFamilyConfig['stages'], loweredByM = 0): FloodStage {
+export function stageOf(levelM: number, stages: FloodStages, loweredByM = 0): FloodStage {
   if (levelM >= stages.criticalM - loweredByM) return 'critical';
   if (levelM >= stages.alertM - loweredByM) return 'alert';
   if (levelM >= stages.watchM - loweredByM) return 'watch';
@@ -35,14 +38,24 @@ export function stageOf(levelM: number, stages: FloodLevelFamilyConfig['stages']
 export class StageTracker {
   #stage: FloodStage = 'normal';
   #sinceMs = Number.NEGATIVE_INFINITY;
-  readonly #stages: FloodLevelFamilyConfig['stages'];
+  readonly #stages: FloodStages;
 
-  constructor(stages: FloodLevelFamilyConfig['stages']) {
+  /** `from`: a stage held before a restart, and since when (ms), so its hold is not lost. */
+  constructor(stages: FloodStages, from?: { stage: FloodStage; sinceMs: number }) {
     this.#stages = stages;
+    if (from) {
+      this.#stage = from.stage;
+      this.#sinceMs = from.sinceMs;
+    }
   }
 
   get stage(): FloodStage {
     return this.#stage;
+  }
+
+  /** When the current stage was entered (reading time, ms). */
+  get sinceMs(): number {
+    return this.#sinceMs;
   }
 
   /** Feeds one level; returns the stage after it. */

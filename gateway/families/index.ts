@@ -11,7 +11,7 @@ import { WaterQualityProcessor } from './water-processor.ts';
 
 export interface ProcessorContext {
   config: Pick<GatewayConfig, 'devices'>;
-  /** The gateway's data folder; air-quality averages are kept under `families/air-quality/`. */
+  /** The gateway's data folder; air-quality averages and flood stages are kept under `families/`. */
   dataDir: string;
   log: Logger;
   alert: AlertSink;
@@ -27,10 +27,10 @@ export function createProcessors(ctx: ProcessorContext): ReadingProcessor[] {
   const log = child(ctx.log, 'families');
   return [
     new PlausibilityProcessor(families),
-    new FloodLevelProcessor(families, ctx.alert),
+    new FloodLevelProcessor(families, ctx.alert, { dataDir: ctx.dataDir, log }),
     new AirQualityProcessor(families, ctx.dataDir, log),
     new WaterQualityProcessor(families),
-    new StaleSensorWatch(families, ctx.alert, log),
+    new StaleSensorWatch(families, ctx.alert, log, Date.now, ctx.dataDir),
   ];
 }
 

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { AlertSink } from '../alert.ts';
 import type { Logger } from '../log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
+import { readStateFile, writeStateFile } from './state-file.ts';
 
 interface Watched {
   staleAfterMs: number;
@@ -16,6 +18,8 @@ interface Watched {
  * Stale-sensor alarm: a device with `staleAfter` that has not produced a usable value for that
  * long raises `stale-sensor:{device}`; its next usable value clears it. A sensor that stops
  * reporting during a flood is itself an alert. Runs last in the chain (it sees the stage).
+ * With a data folder, the devices whose alarm is raised are kept in `families/stale-sensor.json`,
+ * so an alarm raised before a restart is still cleared by the device's next value.
  */
 export class StaleSensorWatch implements ReadingProcessor {
   readonly name = 'stale-sensor';
@@ -24,21 +28,38 @@ export class StaleSensorWatch implements ReadingProcessor {
   readonly #watched = new Map<string, Watched>();
   readonly #families: Map<string, FamilyConfig>;
   readonly #nowMs: () => number;
+  readonly #stateFile: string | undefined;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, log: Logger, nowMs: () => number = Date.now) {
+  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, log: Logger, nowMs: () => number = Date.now, dataDir?: string) {
     this.#families = families;
     this.#alert = alert;
     this.#log = log;
     this.#nowMs = nowMs;
+    this.#stateFile = dataDir === undefined ? undefined : join(dataDir, 'families', 'stale-sensor.json');
+  }
+
+  /** Devices whose alarm was raised (and not cleared) before a restart. */
+  #raisedBefore(): Set<string> {
+    const saved = this.#stateFile === undefined ? undefined : readStateFile(this.#stateFile, this.#log);
+    return new Set(Array.isArray(saved) ? saved.filter((d): d is string => typeof d === 'string') : []);
+  }
+
+  #saveRaised(): void {
+    if (this.#stateFile === undefined) return;
+    const raised = [...this.#watched].flatMap(([device, watched]) => (watched.raised ? [device] : []));
+    writeStateFile(this.#stateFile, raised, this.#log);
   }
 
   async start(signal: AbortSignal): Promise<void> {
     const now = this.#nowMs();
+    const raisedBefore = this.#raisedBefore();
     let smallestMs = Number.POSITIVE_INFINITY;
     for (const [device, family] of this.#families) {
       if (family.staleAfter === undefined) continue;
-      this.#watched.set(device, { staleAfterMs: family.staleAfter, lastSeenMs: now, raised: false, stage: null });
+      // A flood-level sensor without stages is watched by the flood flow (see config-schema.ts).
+      if (family.type === 'flood-level' && family.stages === undefined) continue;
+      this.#watched.set(device, { staleAfterMs: family.staleAfter, lastSeenMs: now, raised: raisedBefore.has(device), stage: null });
       smallestMs = Math.min(smallestMs, family.staleAfter);
     }
     if (this.#watched.size === 0) return;
@@ -62,6 +83,7 @@ export class StaleSensorWatch implements ReadingProcessor {
     watched.lastSeenMs = Math.max(watched.lastSeenMs, reading.tsMs);
     if (watched.raised) {
       watched.raised = false;
+      this.#saveRaised();
       this.#alert({
         id: `stale-sensor:${reading.device}`,
         state: 'cleared',
@@ -81,6 +103,7 @@ export class StaleSensorWatch implements ReadingProcessor {
     for (const [device, watched] of this.#watched) {
       if (watched.raised || now - watched.lastSeenMs < watched.staleAfterMs) continue;
       watched.raised = true;
+      this.#saveRaised();
       const silentMin = Math.round((now - watched.lastSeenMs) / 60_000);
       const inFlood = watched.stage === 'alert' || watched.stage === 'critical';
       this.#log.warn({ device, silentMin }, 'sensor stale');

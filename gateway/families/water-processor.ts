@@ -32,6 +32,11 @@ export class WaterQualityProcessor implements ReadingProcessor {
     for (const [parameter, point] of Object.entries(family.points) as Array<[keyof WaterQualityFamilyConfig['points'], string]>) {
       if (point in reading.values && !reading.units[point]) units[point] = defaultUnits[parameter];
     }
+    // Sondes that measure in FNU (ISO 7027) name the value `turbidity_fnu`; under the default
+    // name the family takes it as it is rather than asking for a mapping.
+    if (family.points.turbidity === 'turbidity_ntu' && !('turbidity_ntu' in reading.values) && 'turbidity_fnu' in reading.values && !reading.units.turbidity_fnu) {
+      units.turbidity_fnu = 'FNU';
+    }
     const result = surfaceWaterClass({
       doMgL: usableNumber(reading, family.points.do),
       ph: usableNumber(reading, family.points.ph),

@@ -41,8 +41,8 @@ export const bufferSchema = z
       .strictObject({
         /** Messages published per second at most (live readings, history batches, alerts, health). */
         messagesPerSecond: z.number().positive().default(500),
-        /** Payload bytes per second at most: the budget of a metered cellular link. */
-        bytesPerSecond: z.number().positive().default(1_000_000),
+        /** Payload bytes per second at most, as a size (`200KB`) or a number: the budget of a metered cellular link. */
+        bytesPerSecond: sizeBytes.pipe(z.number().positive()).default(1_000_000),
         /** Readings per `history` message after an outage. */
         historyBatch: z.number().int().min(1).max(10_000).default(500),
         /** QoS 1 messages in flight at once. */

@@ -59,6 +59,7 @@ export class MqttUplink {
   #inflight = new Map<number, OutgoingMessage>();
   #nextInflightKey = 1;
   #state: UplinkState = 'stopped';
+  #stateSinceMs = Date.now();
   #connectedSinceMs = 0;
   #urlIndex = 0;
   #backoffMs: number;
@@ -77,6 +78,16 @@ export class MqttUplink {
 
   get state(): UplinkState {
     return this.#state;
+  }
+
+  /** When the state last changed (ms since the epoch). */
+  get stateSinceMs(): number {
+    return this.#stateSinceMs;
+  }
+
+  #setState(state: UplinkState): void {
+    if (state !== this.#state) this.#stateSinceMs = Date.now();
+    this.#state = state;
   }
 
   /** Starts connecting; does not wait for the broker (starting offline is normal at a roadside box). */
@@ -112,14 +123,14 @@ export class MqttUplink {
     const urls = brokerUrls(this.#deps.config);
     const url = urls[this.#urlIndex % urls.length]!;
     const generation = ++this.#generation;
-    this.#state = 'connecting';
+    this.#setState('connecting');
     // While the link is down for hours, one line per attempt would flood the journal.
     this.#log[this.#failedAttempts === 0 ? 'info' : 'debug']({ broker: safeUrl(url) }, 'connecting to broker');
     const client = connect(url, connectOptions(this.#deps.config, this.#deps.clientId, { topic: this.#deps.topics.status, payload: this.statusPayload('offline') }));
     this.#client = client;
     client.on('connect', () => {
       if (generation !== this.#generation) return;
-      this.#state = 'online';
+      this.#setState('online');
       this.#connectedSinceMs = Date.now();
       this.#backoffMs = this.#deps.config.reconnectMin;
       this.#failedAttempts = 0;
@@ -145,7 +156,7 @@ export class MqttUplink {
     const wasOnline = this.#state === 'online';
     this.#generation += 1;
     if (wasOnline) this.#counters.disconnects += 1;
-    this.#state = this.#stopping ? 'stopped' : 'offline';
+    this.#setState(this.#stopping ? 'stopped' : 'offline');
     this.#releaseInflight();
     client.removeAllListeners();
     client.on('error', () => {});
@@ -256,7 +267,7 @@ export class MqttUplink {
       });
       client.end(true);
     }
-    this.#state = 'stopped';
+    this.#setState('stopped');
     await this.#drainDone;
   }
 }

@@ -14,7 +14,7 @@ function readings(lastLevel: number): Reading[] {
   const out: Reading[] = [];
   for (let i = 0; i < count; i++) {
     const level = i === count - 1 ? lastLevel : 2 + (i % 50) / 1000;
-    out.push({ device: `canal-${i % 4}`, kind: 'flood-level', tsMs: t0 + i * 10_000, seq: i + 1, values: { level }, units: { level: 'm' }, quality: 'good' });
+    out.push({ device: `canal-${i % 4}`, kind: 'flood-level', tsMs: t0 + i * 10_000, seq: i + 1, values: { level_m: level }, units: { level_m: 'm' }, quality: 'good' });
   }
   return out;
 }

@@ -70,11 +70,11 @@ try {
   const config = gatewayConfigSchema.parse({
     gateway: { id: 'bench', dataDir: dir },
     buses: [{ type: 'serial', id: 'b', port: '/dev/null' }],
-    devices: [{ id: 'air', driver: 'pms5003', bus: 'b', family: { type: 'air-quality', plausibility: { pm2_5: { min: 0, max: 1000, maxStep: 300 } } } }],
+    devices: [{ id: 'air', driver: 'pms5003', bus: 'b', family: { type: 'air-quality', plausibility: { pm25_ug_m3: { min: 0, max: 1000, maxStep: 300 } } } }],
   });
   const readings = 50_000;
   const t0 = Date.UTC(2026, 0, 1);
-  const make = (i: number): NewReading => ({ device: 'air', kind: 'air-quality', tsMs: t0 + i * 2000, values: { pm2_5: 20 + (i % 40), pm10: 30 + (i % 50) }, units: {}, quality: 'good' });
+  const make = (i: number): NewReading => ({ device: 'air', kind: 'air-quality', tsMs: t0 + i * 2000, values: { pm25_ug_m3: 20 + (i % 40), pm10_ug_m3: 30 + (i % 50) }, units: {}, quality: 'good' });
   process.stdout.write(`edge computation, ${readings} air-quality readings (2 s apart)\n`);
   const noop = time('baseline: 5 no-op processors', readings, 'readings', () => {
     const chain = Array.from({ length: 5 }, () => (r: NewReading): NewReading => ({ ...r, values: { ...r.values } }));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,7 +164,16 @@ export function shippedFlowWithEnv(name: string, env: Record<string, string | nu
   return nodes;
 }
 
-/** A temporary data folder per test. */
+const tempDirs: string[] = [];
+
+/** Removes the data folders made by `tempDataDir` (call in afterAll, after the children stopped). */
+export function removeTempDataDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temporary data folder per test; `removeTempDataDirs` removes them. */
 export function tempDataDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `citygw-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `citygw-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }

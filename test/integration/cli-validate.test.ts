@@ -62,6 +62,13 @@ devices:
     expect(result.stdout).toContain('valid (gateway canal-01');
   });
 
+  it('names a misspelt device profile with the shipped ones', async () => {
+    const file = configFile('profile.yaml', 'gateway: { id: canal-01 }\nbuses: [{ id: b, type: modbus-tcp, host: 127.0.0.1 }]\ndevices: [{ id: level, driver: modbus, bus: b, unit: 1, profile: radar-levl }]\n');
+    const result = await runCli(['validate', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/devices\[0\]\.profile: unknown profile "radar-levl" \(shipped: .*radar-level-ld8001h/);
+  });
+
   it('usage errors exit 2 with the usage line', async () => {
     const result = await runCli(['validate']);
     expect(result.code).toBe(2);

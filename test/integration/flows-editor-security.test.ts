@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
 import { httpCall } from '../helpers/flows-http.ts';
-import { FlowsHostProcess, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+
 
 // The editor over real HTTP(S) on 127.0.0.1: every Node-RED endpoint needs a login, a technician
 // can log in, change the flood threshold and deploy, and after a restart with the editor off the
@@ -17,7 +18,7 @@ const started: FlowsHostProcess[] = [];
 let seq = 0;
 
 function level(device: string, metres: number): Reading {
-  return { device, kind: 'flood-level', tsMs: Date.now(), seq: ++seq, values: { level: metres }, units: { level: 'm' }, quality: 'good' };
+  return { device, kind: 'flood-level', tsMs: Date.now(), seq: ++seq, values: { level_m: metres }, units: { level_m: 'm' }, quality: 'good' };
 }
 
 async function start(dataDir: string, editor: Record<string, unknown>): Promise<FlowsHostProcess> {
@@ -85,6 +86,7 @@ afterAll(async () => {
     await gateway.stop();
     gateway.kill();
   }
+  removeTempDataDirs();
 });
 
 describe('flows editor security', () => {
@@ -203,6 +205,3 @@ describe('flows editor security', () => {
   });
 });
 
-beforeAll(() => {
-  expect(passwordHash.startsWith('$2b$')).toBe(true);
-});

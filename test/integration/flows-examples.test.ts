@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { defaultFlowsDir } from '../../gateway/flows-host/host.ts';
-import { FlowsHostProcess, seedFlows, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+
 
 // What starts in the real runtime: the examples a technician imports from the editor (every node
 // type they use exists), and what does not: a flow naming a node type the gateway leaves out.
@@ -11,6 +12,7 @@ let gateway: FlowsHostProcess | undefined;
 afterAll(async () => {
   await gateway?.stop();
   gateway?.kill();
+  removeTempDataDirs();
 });
 
 it('the node package examples start in the real runtime', async () => {
@@ -27,7 +29,7 @@ it('the node package examples start in the real runtime', async () => {
   gateway = new FlowsHostProcess({ config: { gateway: { id: 'gw-examples' }, flows: { install: [] } }, dataDir });
   await gateway.ready();
   await gateway.waitFor('flows started', (events) => events.find((e) => e.type === 'flows-started'));
-  gateway.reading({ device: 'canal-level', kind: 'flood-level', tsMs: Date.now(), seq: 1, values: { level: 3.6 }, units: { level: 'm' }, quality: 'good' });
+  gateway.reading({ device: 'canal-level', kind: 'flood-level', tsMs: Date.now(), seq: 1, values: { level_m: 3.6 }, units: { level_m: 'm' }, quality: 'good' });
   const alert = await gateway.waitForAlert('example alert', (a) => a.rule === 'high-water');
   expect(alert.message).toEqual({ th: 'ระดับน้ำสูง 3.6 ม.', en: 'High water 3.6 m' });
 });

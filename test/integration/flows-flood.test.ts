@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, removeTempDataDirs } from '../helpers/flows-host-process.ts';
+
 
 // The shipped flood flow in the real Node-RED runtime, driven by flood-level readings through the
 // gateway API; the siren and beacon are points of a simulated relay box read back after the writes.
@@ -11,7 +12,7 @@ const started: FlowsHostProcess[] = [];
 let seq = 0;
 
 function level(device: string, minute: number, metres: number | null, extra: Reading['values'] = {}, quality: Reading['quality'] = 'good'): Reading {
-  return { device, kind: 'flood-level', tsMs: t0 + minute * minuteMs, seq: ++seq, values: { level: metres, ...extra }, units: { level: 'm' }, quality };
+  return { device, kind: 'flood-level', tsMs: t0 + minute * minuteMs, seq: ++seq, values: { level_m: metres, ...extra }, units: { level_m: 'm' }, quality };
 }
 
 async function startGateway(options: { env?: Record<string, string | number>; dataDir?: string; seed?: boolean } = {}): Promise<{ gateway: FlowsHostProcess; dataDir: string }> {
@@ -53,7 +54,7 @@ describe('flood alert flow', () => {
     await relay('beacon', true);
     gateway.reading(level('canal', 15, 3.75));
     const alertStage = await gateway.waitForAlert('alert stage', (a) => a.values?.stage === 'alert');
-    expect(alertStage).toMatchObject({ id: 'flood-stage:canal', state: 'raised', severity: 'critical', device: 'canal', tsMs: t0 + 15 * minuteMs });
+    expect(alertStage).toMatchObject({ id: 'flood-stage:canal', state: 'raised', severity: 'warning', device: 'canal', tsMs: t0 + 15 * minuteMs });
     expect(alertStage.message.th).toContain('เตือนภัย');
     await relay('siren', true);
     expect(await gateway.points('siren-box')).toEqual({ siren: true, beacon: true });
@@ -63,10 +64,10 @@ describe('flood alert flow', () => {
     feed(gateway, [level('canal', 20, 4.05), level('canal', 25, 3.5), level('canal', 40, 3.65)]);
     await nthStageAlert(4);
     expect(stageAlerts()).toEqual([
-      ['raised', 'watch', 'warning'],
-      ['raised', 'alert', 'critical'],
+      ['raised', 'watch', 'info'],
+      ['raised', 'alert', 'warning'],
       ['raised', 'critical', 'critical'],
-      ['raised', 'alert', 'critical'],
+      ['raised', 'alert', 'warning'],
     ]);
     expect(await gateway.points('siren-box')).toEqual({ siren: true, beacon: true });
 
@@ -76,7 +77,7 @@ describe('flood alert flow', () => {
     const cleared = await gateway.waitForAlert('cleared', (a) => a.rule === 'flood-stage' && a.state === 'cleared');
     expect(cleared.message).toEqual({ th: 'ระดับน้ำที่ canal กลับสู่ระดับปกติ (3 ม.)', en: 'Water level at canal is back to normal (3 m)' });
     await relay('beacon', false, 2);
-    expect(stageAlerts().slice(4)).toEqual([['raised', 'watch', 'warning'], ['cleared', 'normal', 'info']]);
+    expect(stageAlerts().slice(4)).toEqual([['raised', 'watch', 'info'], ['cleared', 'normal', 'info']]);
     expect(await gateway.points('siren-box')).toEqual({ siren: false, beacon: false });
   });
 
@@ -94,6 +95,25 @@ describe('flood alert flow', () => {
     gateway.reading(level('ping', 0, 1.5, { rise_cm_h: 12 }));
     const family = await gateway.waitForAlert('family rise', (a) => a.id === 'flood-rise:ping');
     expect(family.values).toMatchObject({ rise_cm_h: 12 });
+  });
+
+  it('follows the stage of the flood-level family when the reading has one, leaving its alerts to the family', async () => {
+    const { gateway } = await startGateway({ env: { STALE_AFTER_MIN: 0.01, STALE_CHECK_S: 0.2 } });
+    const family = (minute: number, levelM: number, stage: string) => level('p1', minute, levelM, { stage, stage_index: ['normal', 'watch', 'alert', 'critical'].indexOf(stage), rise_cm_h: 40 });
+    gateway.reading(family(0, 3.0, 'normal'));
+    await gateway.waitFor('relays written', () => gateway.writes().filter((w) => w.request.value === false)[1]);
+    // The family's thresholds differ from the tab's: its stage is the one that counts.
+    gateway.reading(family(5, 3.3, 'alert'));
+    await gateway.waitFor('siren on', () => gateway.writes().find((w) => w.request.point === 'siren' && w.request.value === true));
+    gateway.reading(family(10, 3.1, 'normal'));
+    await gateway.waitFor('siren off', () => gateway.writes().filter((w) => w.request.point === 'siren' && w.request.value === false)[1]);
+    // A level_m without a family stage (a device whose profile names the point so) is judged here.
+    gateway.reading(level('p2', 0, 3.75));
+    const own = await gateway.waitForAlert('stage from level_m', (a) => a.device === 'p2');
+    expect(own.values).toMatchObject({ level_m: 3.75, stage: 'alert' });
+    // Past the stale period: no alert about the family's sensor comes from the flow.
+    await gateway.waitForAlert('p2 stale', (a) => a.id === 'stale-sensor:p2', 1, 10_000);
+    expect(gateway.alerts().filter((a) => a.device === 'p1')).toEqual([]);
   });
 
   it('uses thresholds changed in the tab environment', async () => {
@@ -146,3 +166,5 @@ describe('flood alert flow', () => {
     await second.gateway.waitFor('siren off', () => second.gateway.writes().find((w) => w.request.point === 'siren' && w.request.value === false));
   });
 });
+
+afterAll(removeTempDataDirs);

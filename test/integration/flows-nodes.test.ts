@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
+
 
 // Node-level tests: a small flow of the gateway's nodes in the real Node-RED runtime (in a child
 // process), driven by readings through the gateway API. Commands reach the alert, write and
@@ -13,11 +14,11 @@ const flow: FlowNodeJson[] = [
   at('sink', 'junction', {}, []),
   at('r-all', 'citygw-readings-in', { device: '', kind: '', point: '', quality: 'any' }, toJunction),
   at('r-dev', 'citygw-readings-in', { device: 'canal-a, canal-b', kind: '', point: '', quality: 'any' }, toJunction),
-  at('r-point', 'citygw-readings-in', { device: '', kind: 'flood-level', point: 'level', quality: 'good' }, toJunction),
+  at('r-point', 'citygw-readings-in', { device: '', kind: 'flood-level', point: 'level_m', quality: 'good' }, toJunction),
   // alert node: command readings of device cmd-alert
   at('r-alert', 'citygw-readings-in', { device: 'cmd-alert', kind: '', point: '', quality: 'any' }, [['f-alert']]),
-  at('f-alert', 'function', { func: "msg.payload = msg.reading.values.state; msg.device = 'canal-a'; msg.alert = { values: { level: msg.reading.values.level } }; return msg;", outputs: 1 }, [['a-good']]),
-  at('a-good', 'citygw-alert', { rule: 'test-rule', severity: 'critical', messageTh: 'ระดับ {{level}} ม. ที่ {{device}}', messageEn: 'level {{level}} m at {{device}}', clearTh: 'ปกติ', clearEn: 'normal' }, toJunction),
+  at('f-alert', 'function', { func: "msg.payload = msg.reading.values.state; msg.device = 'canal-a'; msg.alert = { values: { level_m: msg.reading.values.level_m } }; return msg;", outputs: 1 }, [['a-good']]),
+  at('a-good', 'citygw-alert', { rule: 'test-rule', severity: 'critical', messageTh: 'ระดับ {{level_m}} ม. ที่ {{device}}', messageEn: 'level {{level_m}} m at {{device}}', clearTh: 'ปกติ', clearEn: 'normal' }, toJunction),
   at('r-alert-bad', 'citygw-readings-in', { device: 'cmd-alert-bad', kind: '', point: 'state', quality: 'any' }, [['a-bad']]),
   at('a-bad', 'citygw-alert', { rule: 'broken', severity: 'warning', messageTh: '', messageEn: 'English only' }, toJunction),
   at('catch', 'catch', { scope: ['a-bad', 'w-msg'], uncaught: false }, toJunction),
@@ -49,12 +50,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   gateway?.kill();
+  removeTempDataDirs();
 });
 
 describe('citygw-readings-in', () => {
   it('filters by device, kind, point and quality', async () => {
-    gateway.reading(reading('canal-a', 'flood-level', { level: 3.1 }));
-    gateway.reading(reading('canal-c', 'flood-level', { level: 2.2 }, 'uncertain'));
+    gateway.reading(reading('canal-a', 'flood-level', { level_m: 3.1 }));
+    gateway.reading(reading('canal-c', 'flood-level', { level_m: 2.2 }, 'uncertain'));
     gateway.reading(reading('canal-b', 'water-quality', { do_mg_l: 4.5 }));
     gateway.reading(reading('sentinel-1', 'generic', {}));
     await gateway.waitFor('sentinel', () => gateway.outputs('r-all').find((o) => o.msg.device === 'sentinel-1'));
@@ -62,18 +64,18 @@ describe('citygw-readings-in', () => {
     expect(gateway.outputs('r-all').map((o) => o.msg.device)).toEqual(['canal-a', 'canal-c', 'canal-b', 'sentinel-1']);
     expect(gateway.outputs('r-dev').map((o) => o.msg.device)).toEqual(['canal-a', 'canal-b']);
     const points = gateway.outputs('r-point');
-    expect(points.map((o) => [o.msg.topic, o.msg.payload])).toEqual([['canal-a/level', 3.1]]);
-    expect(points[0]!.msg.reading).toMatchObject({ device: 'canal-a', kind: 'flood-level', values: { level: 3.1 }, quality: 'good' });
-    expect(gateway.outputs('r-all')[0]!.msg.payload).toEqual({ level: 3.1 });
+    expect(points.map((o) => [o.msg.topic, o.msg.payload])).toEqual([['canal-a/level_m', 3.1]]);
+    expect(points[0]!.msg.reading).toMatchObject({ device: 'canal-a', kind: 'flood-level', values: { level_m: 3.1 }, quality: 'good' });
+    expect(gateway.outputs('r-all')[0]!.msg.payload).toEqual({ level_m: 3.1 });
   });
 });
 
 describe('citygw-alert', () => {
   it('raises and clears through the gateway, with both languages and values filled in', async () => {
-    gateway.reading(reading('cmd-alert', 'generic', { state: 'raised', level: 3.4 }));
+    gateway.reading(reading('cmd-alert', 'generic', { state: 'raised', level_m: 3.4 }));
     const raised = await gateway.waitForAlert('raised test alert', (a) => a.rule === 'test-rule' && a.state === 'raised');
-    expect(raised).toMatchObject({ id: 'test-rule:canal-a', severity: 'critical', device: 'canal-a', values: { level: 3.4 }, message: { th: 'ระดับ 3.4 ม. ที่ canal-a', en: 'level 3.4 m at canal-a' } });
-    gateway.reading(reading('cmd-alert', 'generic', { state: 'cleared', level: 3.0 }));
+    expect(raised).toMatchObject({ id: 'test-rule:canal-a', severity: 'critical', device: 'canal-a', values: { level_m: 3.4 }, message: { th: 'ระดับ 3.4 ม. ที่ canal-a', en: 'level 3.4 m at canal-a' } });
+    gateway.reading(reading('cmd-alert', 'generic', { state: 'cleared', level_m: 3.0 }));
     const cleared = await gateway.waitForAlert('cleared test alert', (a) => a.rule === 'test-rule' && a.state === 'cleared');
     expect(cleared).toMatchObject({ id: 'test-rule:canal-a', message: { th: 'ปกติ', en: 'normal' } });
     await gateway.waitFor('both alert outputs', () => (gateway.outputs('a-good').length === 2 ? true : undefined));

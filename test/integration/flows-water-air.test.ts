@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Reading } from '../../gateway/reading.ts';
-import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir } from '../helpers/flows-host-process.ts';
+import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, removeTempDataDirs } from '../helpers/flows-host-process.ts';
+
 
 // The shipped clean-water and school air flows in the real Node-RED runtime, driven by readings
 // through the gateway API; the valve and the sign are points of simulated devices.
@@ -68,15 +69,35 @@ describe('clean-water release flow', () => {
   });
 });
 
+describe('clean-water valve failures', () => {
+  it('raises an alert when the valve does not move, and tries again', async () => {
+    const gateway = await startGateway('clean-water-release', { VALVE_MAX_OPEN_MIN: 0.05, VALVE_COOLDOWN_MIN: 0, DO_LOW_READINGS: 1 }, { VALVE_DEVICE: 'valve-box' });
+    const low = (minute: number) => reading('sonde', 'water-quality', minute, { do_mg_l: 1.0 });
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: 'no answer' });
+    gateway.reading(low(0));
+    await gateway.waitForAlert('valve failed', (a) => a.rule === 'relay-write' && a.state === 'raised');
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: null });
+    gateway.reading(low(1));
+    await gateway.waitFor('valve opened on the next low reading', () => gateway.writes().find((w) => w.ok && w.request.value === true));
+    await gateway.waitForAlert('valve works again', (a) => a.rule === 'relay-write' && a.state === 'cleared');
+    // The closing fails too at first; the watchdog keeps trying until the valve is closed.
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: 'no answer' });
+    await gateway.waitFor('failed closing', () => gateway.writes().find((w) => !w.ok && w.request.value === false), 10_000);
+    gateway.send({ type: 'fail-writes', device: 'valve-box', reason: null });
+    await gateway.waitFor('valve closed by a later tick', () => gateway.writes().find((w) => w.ok && w.request.value === false), 10_000);
+    expect(await gateway.points('valve-box')).toEqual({ valve: false });
+  });
+});
+
 describe('school air-quality advisory flow', () => {
   it('follows the AQI bands with a hold and hysteresis, advises indoors from orange, and switches the sign', async () => {
     const gateway = await startGateway('school-air-advisory', {}, { SIGN_DEVICE: 'school-sign' });
-    const air = (minute: number, pm25: number) => reading('school-a', 'air-quality', minute, { pm25, pm10: pm25 * 1.5 });
+    const air = (minute: number, pm25: number) => reading('school-a', 'air-quality', minute, { pm25_ug_m3: pm25, pm10_ug_m3: pm25 * 1.5 });
     const bandChanges = () => gateway.outputs('citygw-air-rule').filter((o) => o.port === 2).map((o) => (o.msg.payload as { band: string }).band);
 
     for (const r of [air(0, 12), air(10, 30), air(20, 40)]) gateway.reading(r);
     const orange = await gateway.waitForAlert('advisory', (a) => a.rule === 'school-aqi');
-    expect(orange).toMatchObject({ id: 'school-aqi:school-a', state: 'raised', severity: 'warning', values: { band: 'orange', pm25: 40 } });
+    expect(orange).toMatchObject({ id: 'school-aqi:school-a', state: 'raised', severity: 'warning', values: { band: 'orange', pm25_ug_m3: 40 } });
     expect(orange.message.th).toContain('อยู่ในอาคาร');
     await gateway.waitFor('sign on', () => gateway.writes().find((w) => w.device === 'school-sign' && w.request.value === true));
 
@@ -105,7 +126,7 @@ describe('school air-quality advisory flow', () => {
 
   it('keeps the sign on while any sensor of the school advises indoors', async () => {
     const gateway = await startGateway('school-air-advisory', { AIR_MIN_HOLD_MIN: 0 }, { SIGN_DEVICE: 'school-sign', SIGN_POINT: 'lamp' });
-    const air = (device: string, minute: number, pm25: number) => reading(device, 'air-quality', minute, { pm25 });
+    const air = (device: string, minute: number, pm25: number) => reading(device, 'air-quality', minute, { pm25_ug_m3: pm25 });
     for (const r of [air('gate', 0, 50), air('yard', 0, 20)]) gateway.reading(r);
     await gateway.waitFor('lamp on', () => gateway.writes().find((w) => w.request.value === true));
     gateway.reading(air('yard', 5, 60));
@@ -120,10 +141,12 @@ describe('school air-quality advisory flow', () => {
 
   it('uses the Thai AQI when the reading carries it', async () => {
     const gateway = await startGateway('school-air-advisory', { AIR_ADVISORY_BAND: 'yellow' }, {});
-    gateway.reading(reading('school-b', 'air-quality', 0, { pm25: 10, aqi_th: 60 }));
+    gateway.reading(reading('school-b', 'air-quality', 0, { pm25_ug_m3: 10, aqi_th: 60 }));
     const raised = await gateway.waitForAlert('yellow advisory from AQI', (a) => a.rule === 'school-aqi');
     expect(raised.values).toMatchObject({ band: 'yellow', aqi_th: 60 });
     expect(raised.message.en).toContain('AQI 60');
     expect(gateway.writes()).toEqual([]);
   });
 });
+
+afterAll(removeTempDataDirs);

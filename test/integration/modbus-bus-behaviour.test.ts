@@ -5,6 +5,9 @@ import { serveSerial, serveTcp, type SimEndpoint } from '../../drivers/sim/serve
 import { StaticModel } from '../../drivers/sim/models.ts';
 import type { SimSlave } from '../../drivers/sim/slave.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
+import { RtuChannel } from '../../drivers/modbus/rtu-channel.ts';
+import { createLink } from '../../drivers/transport/index.ts';
+import { silentLogger } from '../../gateway/log.ts';
 import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -132,5 +135,102 @@ describe('RTU over TCP when the device server comes and goes', () => {
     await waitUntil(() => h.readings.some((r) => r.quality === 'good'), 'a good reading after the server came up', 15_000);
     expect(h.readings.findLast((r) => r.quality === 'good')!.values.level_m).toBe(1.5);
     expect(scheduler.stats().state).toBe('up');
+  });
+});
+
+// A device that stops answering and comes back: offline, probed with growing waits, online again.
+describe('a device that goes silent and comes back', () => {
+  let sim: SimEndpoint;
+  let h: ModbusHarness;
+  const co2 = new StaticModel(8, 'co2-senseair-s8', { co2_ppm: 700 });
+
+  beforeAll(async () => {
+    sim = await serveTcp(new Map([[8, co2.device.slave]]), { framing: 'tcp' });
+    h = modbusHarness({ buses: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: sim.port, timeout: '100ms', minBackoff: '100ms', maxBackoff: '400ms' }], devices: [{ id: 'co2', driver: 'modbus', bus: 'plc', unit: 8, profile: 'co2-senseair-s8', interval: '50ms', retries: 1 }] }, fixtures);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+  });
+
+  it('raises device-offline, probes with backoff instead of polling, then clears the alert when it answers', async () => {
+    await h.start();
+    await waitUntil(() => h.readings.filter((r) => r.quality === 'good').length >= 3, '3 good readings');
+    co2.device.slave.misbehave.mute = true;
+    await waitUntil(() => h.alerts.some((a) => a.state === 'raised'), 'the device-offline alert');
+    const heard = () => co2.device.slave.requestsHeard;
+    const before = heard();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // polled every 50 ms it would have been asked ~7 times in 1 s (100 ms timeout each); probed, at most 4 times
+    expect(heard() - before).toBeGreaterThanOrEqual(1);
+    expect(heard() - before).toBeLessThanOrEqual(4);
+    expect(h.devices.get('co2')!.stats()).toMatchObject({ state: 'offline', lastError: 'timeout' });
+    co2.device.slave.misbehave.mute = false;
+    await waitUntil(() => h.alerts.some((a) => a.state === 'cleared'), 'the device-offline alert cleared', 5000);
+    expect(h.alerts.map((a) => [a.id, a.state])).toEqual([['device-offline:co2', 'raised'], ['device-offline:co2', 'cleared']]);
+    expect(h.alerts[1]!.message.en).toBe('Device co2 answers again');
+    await waitUntil(() => h.readings.at(-1)?.quality === 'good', 'good readings again');
+    expect(h.readings.at(-1)!.values.co2_ppm).toBe(700);
+  });
+});
+
+// A probe that measures only when woken (read 0x2500, values 1 s later): the bus is not held
+// during the wait, so the other device on the line keeps being polled.
+describe('a device that must be woken before each measurement', () => {
+  let sim: SimEndpoint;
+  let h: ModbusHarness;
+  const ph = new StaticModel(5, 'ph-probe-yosemitech', { ph: 6.8, temperature_c: 27.9 });
+  const co2 = new StaticModel(6, 'co2-senseair-s8', { co2_ppm: 455 });
+
+  beforeAll(async () => {
+    sim = await serveTcp(new Map([[5, ph.device.slave], [6, co2.device.slave]]), { framing: 'rtu' });
+    h = modbusHarness({ buses: [{ id: 'ds', type: 'modbus-rtu-over-tcp', host: '127.0.0.1', port: sim.port, timeout: '300ms' }], devices: [{ id: 'ph', driver: 'modbus', bus: 'ds', unit: 5, profile: 'ph-probe-yosemitech', interval: '0s' }, { id: 'co2', driver: 'modbus', bus: 'ds', unit: 6, profile: 'co2-senseair-s8', interval: '0s' }] }, fixtures);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await sim?.stop();
+  });
+
+  it('reads it once on demand after the wait', async () => {
+    const reading = await h.devices.get('ph')!.readOnce();
+    expect(reading.values).toEqual({ ph: 6.8, temperature_c: 27.9 });
+  });
+
+  it('polls the other device while the woken one measures', async () => {
+    await h.start();
+    await waitUntil(() => h.readings.filter((r) => r.device === 'ph').length >= 2, 'two pH readings', 10_000);
+    const phReadings = h.readings.filter((r) => r.device === 'ph');
+    expect(phReadings.every((r) => r.quality === 'good' && r.values.ph === 6.8)).toBe(true);
+    const first = h.readings.indexOf(phReadings[0]!);
+    const second = h.readings.indexOf(phReadings[1]!);
+    // a 1 s wait between wake-up and read: the CO2 sensor got many polls in between
+    expect(h.readings.slice(first + 1, second).filter((r) => r.device === 'co2').length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+// At 9600 baud a 120-register reply takes ~280 ms on the wire. A device that starts answering
+// within its 100 ms timeout must not be cut off while its reply is still arriving.
+describe('long replies on a slow line', () => {
+  it('counts the reply time on the wire on top of the device timeout', async () => {
+    const pty = await openPtyPair();
+    const slave = new StaticModel(1, 'co2-senseair-s8').device.slave;
+    slave.setRegisters('holding', 0, Array.from({ length: 120 }, (_, i) => i * 3));
+    const timing = { baud: 9600, bitsPerChar: 11, turnaroundMs: 10 };
+    const sim = await serveSerial(new Map([[1, slave]]), { path: pty.b, baud: 9600, dataBits: 8, parity: 'even', stopBits: 1, timing });
+    const channel = new RtuChannel({ link: createLink({ kind: 'serial', path: pty.a, baud: 9600, dataBits: 8, parity: 'even', stopBits: 1 }), log: silentLogger() });
+    try {
+      await channel.open();
+      const reply = await channel.transact(1, { fc: 3, address: 0, count: 120 }, 100);
+      expect(reply.registers).toEqual(Array.from({ length: 120 }, (_, i) => i * 3));
+      // and a device that is really too slow still times out
+      slave.misbehave.delayMs = 200;
+      await expect(channel.transact(1, { fc: 3, address: 0, count: 120 }, 100)).rejects.toThrow(/did not answer/);
+    } finally {
+      await channel.close();
+      await sim.stop();
+      await pty.stop();
+    }
   });
 });

@@ -20,7 +20,7 @@ describe('Modbus RTU against pymodbus over a serial line', () => {
     peer = await startPymodbus({ mode: 'rtu', port: pty.b }, { 1: encodingTables, 2: { hr: { 0: 1111, 1: 2222 } }, 3: { hr: { 1: 1200, 3: 4800, 5: 600 } } });
     h = modbusHarness(
       {
-        buses: [{ id: 'rs485', type: 'modbus-rtu', port: pty.a, baud: 9600, timeout: '400ms', maxBackoff: '2s' }],
+        buses: [{ id: 'rs485', type: 'modbus-rtu', port: pty.a, baud: 9600, timeout: '600ms', maxBackoff: '2s' }],
         devices: [
           { id: 'enc', driver: 'modbus', bus: 'rs485', unit: 1, profile: './modbus-encodings.yaml', interval: '200ms' },
           { id: 'second', driver: 'modbus', bus: 'rs485', unit: 2, profile: './modbus-two-registers.yaml', interval: '200ms', retries: 0 },
@@ -85,10 +85,10 @@ describe('Modbus RTU against pymodbus over a serial line', () => {
   it('does not take a late reply after a timeout as the answer to the next request', async () => {
     const scheduler = h.services[0] as BusScheduler;
     const strayBefore = scheduler.stats().strayFrames;
-    // unit 2 answers after 600 ms (its timeout is 400 ms, no retries); unit 1 answers after 300 ms,
-    // so unit 2's late reply arrives while the gateway waits for unit 1.
-    await peer.delay(2, 0.6);
-    await peer.delay(1, 0.3);
+    // unit 2 answers after 800 ms (its timeout is 600 ms, no retries); unit 1 answers after 350 ms,
+    // so unit 2's late reply arrives while the gateway waits for unit 1 (margins of 150 ms or more).
+    await peer.delay(2, 0.8);
+    await peer.delay(1, 0.35);
     try {
       const second = h.devices.get('second')!.readOnce();
       const enc = h.devices.get('enc')!.readOnce();

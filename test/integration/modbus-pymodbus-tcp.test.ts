@@ -16,7 +16,7 @@ describe('Modbus TCP against pymodbus', () => {
     peer = await startPymodbus({ mode: 'tcp' }, { 1: encodingTables, 2: { hr: { 0: 1111, 1: 2222 } } });
     h = modbusHarness(
       {
-        buses: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: peer.port, timeout: '300ms', maxBackoff: '2s' }],
+        buses: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: peer.port, timeout: '500ms', maxBackoff: '2s' }],
         devices: [
           { id: 'enc', driver: 'modbus', bus: 'plc', unit: 1, profile: './modbus-encodings.yaml', interval: '100ms' },
           { id: 'second', driver: 'modbus', bus: 'plc', unit: 2, profile: './modbus-two-registers.yaml', interval: '100ms', retries: 0 },
@@ -49,14 +49,14 @@ describe('Modbus TCP against pymodbus', () => {
   it('drops a late reply (old transaction id) instead of taking it as the next answer', async () => {
     const scheduler = h.services[0] as BusScheduler;
     const strayBefore = scheduler.stats().strayFrames;
-    // First reply due at 400 ms (timeout 300 ms); the second request's reply is held 200 ms, so the
+    // First reply due at 700 ms (timeout 500 ms); the second request's reply is held 350 ms, so the
     // first one's late reply arrives while the second request is in flight.
-    await peer.delay(2, 0.4);
+    await peer.delay(2, 0.7);
     try {
       const first = await h.devices.get('second')!.readOnce();
       expect(first.reasons).toEqual({ a: 'timeout', b: 'timeout' });
       await peer.set(2, 'hr', 0, [3333, 4444]);
-      await peer.delay(2, 0.2);
+      await peer.delay(2, 0.35);
       const second = await h.devices.get('second')!.readOnce();
       expect(second.values).toEqual({ a: 3333, b: 4444 });
     } finally {

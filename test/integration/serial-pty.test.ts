@@ -53,9 +53,9 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a good PMS reading');
     expect(good.device).toBe('school-pm');
     expect(good.kind).toBe('air-quality');
-    expect(good.values.pm2_5).toBe(42);
-    expect(good.values.pm10).toBe(55);
-    expect(good.units.pm2_5).toBe('ug/m3');
+    expect(good.values.pm25_ug_m3).toBe(42);
+    expect(good.values.pm10_ug_m3).toBe(55);
+    expect(good.units.pm25_ug_m3).toBe('ug/m3');
   });
 
   it('reports the device offline while unplugged and recovers after the replug', async () => {
@@ -70,7 +70,7 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
     await link.plug();
     const mark = gw.readings.length;
     const back = await eventually(() => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000, 'a good reading after replug');
-    expect(back.values.pm2_5).toBe(42);
+    expect(back.values.pm25_ug_m3).toBe(42);
     expect(device.stats().state).toBe('online');
     const bus = gw.setup.services.find((svc) => svc.name === 'serial-bus:air') as unknown as { stats(): { opens: number } };
     expect(bus.stats().opens).toBeGreaterThanOrEqual(2);
@@ -91,14 +91,14 @@ describe('PMS5003 in passive mode', () => {
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a passive reading');
     expect(sim.mode).toBe('passive');
-    expect(good.values.pm2_5).toBe(17);
+    expect(good.values.pm25_ug_m3).toBe(17);
   });
 });
 
 describe('SDS011 in query mode with sleep between readings', () => {
   it('wakes, queries and puts the sensor back to sleep', async () => {
     const link = await pair('sds');
-    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => ({ pm2_5: 23.4, pm10: 41.7 }) });
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => ({ pm25_ug_m3: 23.4, pm10_ug_m3: 41.7 }) });
     await sim.start(abort.signal);
     stops.push(() => sim.stop());
     const gw = gatewaySide(
@@ -108,7 +108,7 @@ describe('SDS011 in query mode with sleep between readings', () => {
     await gw.start();
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDS reading');
-    expect(good.values).toMatchObject({ pm2_5: 23.4, pm10: 41.7 });
+    expect(good.values).toMatchObject({ pm25_ug_m3: 23.4, pm10_ug_m3: 41.7 });
     await eventually(() => !sim.awake, 5000, 'the sensor asleep after the reading');
     expect(sim.log).toContain('mode-query');
     const q = sim.log.indexOf('query');
@@ -135,7 +135,7 @@ describe('SDI-12 sonde through an echoing adapter', () => {
             command: 'MC',
             interval: '500ms',
             timeout: '1s',
-            values: [{ name: 'temperature', unit: 'degC' }, { name: 'do', unit: 'mg/L' }, { name: 'ph', unit: 'pH' }, { name: 'conductivity', unit: 'uS/cm' }, { name: 'orp', unit: 'mV' }],
+            values: [{ name: 'temperature_c', unit: 'degC' }, { name: 'do_mg_l', unit: 'mg/L' }, { name: 'ph', unit: 'pH' }, { name: 'conductivity_us_cm', unit: 'uS/cm' }, { name: 'orp_mv', unit: 'mV' }],
           },
         ],
       },
@@ -144,8 +144,8 @@ describe('SDI-12 sonde through an echoing adapter', () => {
     await gw.start();
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading');
-    expect(good.values).toEqual({ temperature: 28.1, do: 6.2, ph: 7.3, conductivity: 412, orp: -35.5 });
-    expect(good.units.do).toBe('mg/L');
+    expect(good.values).toEqual({ temperature_c: 28.1, do_mg_l: 6.2, ph: 7.3, conductivity_us_cm: 412, orp_mv: -35.5 });
+    expect(good.units.do_mg_l).toBe('mg/L');
   });
 });
 
@@ -164,14 +164,14 @@ describe('Text-line device described by data', () => {
     const gw = gatewaySide(
       {
         buses: [{ type: 'serial', id: 'l', port: link.gatewayPath }],
-        devices: [{ id: 'gauge', driver: 'line', bus: 'l', interval: '400ms', checksum: 'nmea', format: { type: 'fields', count: 3, fields: [{ name: 'level', index: 1, unit: 'm' }, { name: 'temperature', index: 2, unit: 'degC' }] } }],
+        devices: [{ id: 'gauge', driver: 'line', bus: 'l', interval: '400ms', checksum: 'nmea', format: { type: 'fields', count: 3, fields: [{ name: 'level_m', index: 1, unit: 'm' }, { name: 'temperature_c', index: 2, unit: 'degC' }] } }],
       },
       tmp.dir,
     );
     await gw.start();
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a line reading');
-    expect(good.values).toEqual({ level: 1.234, temperature: 29.5 });
+    expect(good.values).toEqual({ level_m: 1.234, temperature_c: 29.5 });
     const parser = gw.setup.devices[0]!.stats().parser as { invalidFrames: number };
     expect(parser.invalidFrames).toBeGreaterThan(0);
   });
@@ -195,8 +195,8 @@ describe('the demo air-quality sensor through the edge computations', () => {
     const chain = createProcessors({ config: gatewayConfigSchema.parse({ gateway: { id: 'gw', dataDir: tmp.dir }, ...raw }), dataDir: tmp.dir, log: silentLogger(), alert: () => undefined });
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a demo reading');
     const out = chain.reduce((r, p) => p.process(r), good);
-    expect(out.values.pm2_5).toBeGreaterThanOrEqual(12);
-    expect(out.values.pm2_5).toBeLessThanOrEqual(48);
+    expect(out.values.pm25_ug_m3).toBeGreaterThanOrEqual(12);
+    expect(out.values.pm25_ug_m3).toBeLessThanOrEqual(48);
     expect(out.values.aqi_th).toBeTypeOf('number');
     expect(out.values.aqi_us).toBeTypeOf('number');
     expect(['very-good', 'good', 'moderate', 'starts-to-affect-health']).toContain(out.values.aqi_th_level);
@@ -225,7 +225,7 @@ describe('a port that is missing at start', () => {
     await sim.start(abort.signal);
     stops.push(() => sim.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a reading once the port exists');
-    expect(good.values.pm2_5).toBe(8);
+    expect(good.values.pm25_ug_m3).toBe(8);
   });
 });
 
@@ -238,14 +238,14 @@ describe('SDI-12 sonde without a service request', () => {
     const gw = gatewaySide(
       {
         buses: [{ type: 'serial', id: 'sdi-slow', port: link.gatewayPath, baud: 1200 }],
-        devices: [{ id: 'gauge-sdi', driver: 'sdi12', bus: 'sdi-slow', address: '1', interval: '300ms', values: [{ name: 'level', unit: 'm' }, { name: 'temperature', unit: 'degC' }] }],
+        devices: [{ id: 'gauge-sdi', driver: 'sdi12', bus: 'sdi-slow', address: '1', interval: '300ms', values: [{ name: 'level_m', unit: 'm' }, { name: 'temperature_c', unit: 'degC' }] }],
       },
       tmp.dir,
     );
     await gw.start();
     stops.push(() => gw.stop());
     const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading after the full wait');
-    expect(good.values).toEqual({ level: 3.71, temperature: 29.4 });
+    expect(good.values).toEqual({ level_m: 3.71, temperature_c: 29.4 });
   });
 });
 
@@ -280,9 +280,62 @@ describe('the demo serial sensors through the edge computations', () => {
     }, 15_000, 'air, water and flood readings');
     expect(seen.air.device).toBe('school-pm25');
     expect(seen.water.values.water_class).toBeGreaterThanOrEqual(2);
-    expect(seen.water.units.do).toBe('mg/L');
+    expect(seen.water.units.do_mg_l).toBe('mg/L');
+    expect(seen.air.values.pm25_ug_m3_24h).toBeTypeOf('number');
     expect(seen.flood.values.level_m).toBeGreaterThanOrEqual(3.4);
     expect(['normal', 'watch', 'alert', 'critical']).toContain(seen.flood.values.stage);
     for (const p of chain) await p.stop?.();
+  });
+});
+
+describe('SDS011 polled, unplugged and replugged', () => {
+  it('goes offline while the port is gone and reads again after the replug', async () => {
+    const link = await pair('sds-unplug');
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => ({ pm25_ug_m3: 5.5, pm10_ug_m3: 9.1 }) });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      {
+        buses: [{ type: 'serial', id: 'su', port: link.gatewayPath, reopen: { min: '100ms', max: '400ms' } }],
+        devices: [{ id: 'sds-u', driver: 'sds011', bus: 'su', interval: '300ms', timeout: '300ms', sleepBetween: false, offlineAfter: '600ms' }],
+      },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const device = gw.setup.devices[0]!;
+    await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a first SDS reading');
+    const before = gw.readings.length;
+    await link.unplug();
+    await eventually(() => device.stats().state === 'offline', 10_000, 'SDS offline after unplug');
+    const bad = await eventually(() => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000, 'a bad SDS reading while unplugged');
+    expect(bad.reasons?._device).toMatch(/port closed|TransportClosed/);
+    await link.plug();
+    const mark = gw.readings.length;
+    const back = await eventually(() => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000, 'an SDS reading after replug');
+    expect(back.values).toEqual({ pm25_ug_m3: 5.5, pm10_ug_m3: 9.1 });
+    expect(device.stats().state).toBe('online');
+  });
+});
+
+describe('SDS011 in active mode', () => {
+  it('averages the streamed frames of an interval', async () => {
+    const link = await pair('sds-active');
+    let n = 0;
+    // Alternating 10.0 and 20.0 ug/m3: every reading is the mean of whole frames, so 10 to 20.
+    const sim = new SdsSimulator({ port: simulatorPort(link.devicePath), pm: () => (n++ % 2 === 0 ? { pm25_ug_m3: 10, pm10_ug_m3: 15 } : { pm25_ug_m3: 20, pm10_ug_m3: 25 }) });
+    await sim.start(abort.signal);
+    stops.push(() => sim.stop());
+    const gw = gatewaySide(
+      { buses: [{ type: 'serial', id: 'sa', port: link.gatewayPath }], devices: [{ id: 'sds-a', driver: 'sds011', bus: 'sa', mode: 'active', interval: '2500ms' }] },
+      tmp.dir,
+    );
+    await gw.start();
+    stops.push(() => gw.stop());
+    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 15_000, 'an active-mode SDS reading');
+    expect(good.values.pm25_ug_m3).toBeGreaterThanOrEqual(10);
+    expect(good.values.pm25_ug_m3).toBeLessThanOrEqual(20);
+    expect(Number(good.values.pm10_ug_m3) - Number(good.values.pm25_ug_m3)).toBeCloseTo(5, 6);
+    expect(sim.log).toContain('work');
   });
 });

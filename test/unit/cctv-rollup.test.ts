@@ -4,6 +4,7 @@ import type { Reading } from '../../gateway/reading.ts';
 import type { ProbeName, ProbeResult, ProbeVerdict } from '../../drivers/cctv/probe.ts';
 import { healthReading, rollUp } from '../../drivers/cctv/rollup.ts';
 import { contactsProbe, type ContactsProbeOptions } from '../../drivers/cctv/probes/contacts.ts';
+import { formatCameraHealth } from '../../drivers/cctv/format.ts';
 
 function result(probe: ProbeName, verdict: ProbeVerdict, reason?: string): ProbeResult {
   const r: ProbeResult = { probe, verdict, values: {}, units: {}, tsMs: 0, durationMs: 1 };
@@ -96,5 +97,21 @@ describe('contacts probe (reads the DI module through latestReading)', () => {
     expect(await run(di({ di0: true }, 60_000))).toMatchObject({ verdict: 'unknown', reason: expect.stringMatching(/stale \(60 s old\)/) });
     const r = await run(di({ di0: true, di1: null, di2: false }, 1000, { di1: 'timeout' }));
     expect(r).toMatchObject({ verdict: 'unknown', reason: expect.stringContaining('tamper (di1: timeout)') });
+  });
+});
+
+describe('formatCameraHealth', () => {
+  it('prints the state with since, then one line per probe with measurements and reasons', () => {
+    const rtsp: ProbeResult = { probe: 'rtsp', verdict: 'ok', reason: 'RTSP alive, needs credentials (digest)', values: { code: 401, auth: 'required' }, units: {}, tsMs: 0, durationMs: 9 };
+    const poe: ProbeResult = { probe: 'poe', verdict: 'down', reason: 'PoE fault on the switch port', values: { status: 'fault', power: null }, units: { power: 'W' }, tsMs: 0, durationMs: 40 };
+    const reading = healthReading('cam-7', 'cctv-health', [rtsp, poe], rollUp([rtsp, poe]), Date.UTC(2026, 10, 21, 5, 6, 7), Date.UTC(2026, 10, 21, 5, 7));
+    expect(formatCameraHealth(reading)).toBe(
+      [
+        'cam-7  OFFLINE / ออฟไลน์  since 2026-11-21 05:06:07 UTC',
+        '  rtsp      ok        code 401, auth required   RTSP alive, needs credentials (digest)',
+        '  poe       DOWN      status fault, power -   PoE fault on the switch port',
+        '',
+      ].join('\n'),
+    );
   });
 });

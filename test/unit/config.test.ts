@@ -20,7 +20,7 @@ devices:
     driver: modbus
     bus: rs485
     unit: 1
-    profile: radar-level
+    profile: radar-level-ld8001h
 `;
 
 function problemsOf(yamlText: string) {
@@ -59,7 +59,9 @@ describe('config schema', () => {
     expect(loaded.config.buffer.commitInterval).toBe(200);
     expect(loaded.config.buffer.drain.historyBatch).toBe(500);
     const device = loaded.config.devices[0]!;
-    expect(device.driver === 'modbus' && device.interval).toBe(10_000);
+    expect(device.driver === 'modbus' && device.retries === undefined && device.points).toEqual([]);
+    expect(loaded.config.flows.enabled).toBe(true);
+    expect(loaded.config.flows.editor.enabled).toBe(false);
   });
 
   it('reports every problem with its path, all at once', () => {
@@ -80,12 +82,12 @@ devices:
     driver: modbus
     bus: rs458
     unit: 300
-    profile: radar-level
+    profile: radar-level-ld8001h
   - id: level
     driver: modbus
     bus: rs485
     unit: 2
-    profile: radar-level
+    profile: radar-level-ld8001h
     points:
       - name: x
         address: 1
@@ -107,7 +109,7 @@ devices:
     driver: modbus
     bus: rs485
     unit: 2
-    profile: radar-level
+    profile: radar-level-ld8001h
 `);
     expect(problems).toContainEqual({ path: 'devices[0].bus', message: 'no bus with id "rs458" (known: rs485)' });
     expect(problems).toContainEqual({ path: 'devices[1].id', message: 'duplicate device id "level" (also devices[0])' });

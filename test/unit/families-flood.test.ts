@@ -11,26 +11,26 @@ import { silentLogger } from '../../gateway/log.ts';
 // Chiang Mai P.1 (Nawarat bridge) style thresholds: bank-full 3.70 m, red near 4.0 m, flooding above 4.2 m.
 const config = floodLevelFamilySchema.parse({
   type: 'flood-level',
-  point: 'level',
   stages: { watchM: 3.7, alertM: 4.0, criticalM: 4.2, hysteresisM: 0.05, minHold: '10m' },
   bankM: 3.7,
   rise: { window: '1h', alertCmH: 2 },
   staleAfter: '10m',
 });
+const stages = config.stages!;
 const min = 60_000;
 
 describe('flood stage against the station thresholds', () => {
   it('puts every band edge in the right stage', () => {
-    expect(stageOf(3.69, config.stages)).toBe('normal');
-    expect(stageOf(3.7, config.stages)).toBe('watch');
-    expect(stageOf(3.99, config.stages)).toBe('watch');
-    expect(stageOf(4.0, config.stages)).toBe('alert');
-    expect(stageOf(4.19, config.stages)).toBe('alert');
-    expect(stageOf(4.2, config.stages)).toBe('critical');
+    expect(stageOf(3.69, stages)).toBe('normal');
+    expect(stageOf(3.7, stages)).toBe('watch');
+    expect(stageOf(3.99, stages)).toBe('watch');
+    expect(stageOf(4.0, stages)).toBe('alert');
+    expect(stageOf(4.19, stages)).toBe('alert');
+    expect(stageOf(4.2, stages)).toBe('critical');
   });
 
   it('rises at once, falls only below the hysteresis band and after the hold time', () => {
-    const t = new StageTracker(config.stages);
+    const t = new StageTracker(stages);
     expect(t.update(3.5, 0)).toBe('normal');
     expect(t.update(4.05, 1 * min)).toBe('alert');
     // Back under 4.0 but within the 5 cm band: stays.
@@ -72,13 +72,13 @@ describe('rate of rise', () => {
 
 describe('flood-level processor', () => {
   const families = new Map<string, FamilyConfig>([['canal', config]]);
-  const reading = (tsMs: number, level: number | null, extra: Partial<NewReading> = {}): NewReading => ({ device: 'canal', kind: 'flood-level', tsMs, values: { level }, units: { level: 'm' }, quality: 'good', ...extra });
+  const reading = (tsMs: number, level: number | null, extra: Partial<NewReading> = {}): NewReading => ({ device: 'canal', kind: 'flood-level', tsMs, values: { level_m: level }, units: { level_m: 'm' }, quality: 'good', ...extra });
 
   it('adds level, stage, rise and bank distance, and raises and clears alerts', () => {
     const alerts: AlertInput[] = [];
     const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
     let out = p.process(reading(0, 3.5));
-    expect(out.values).toMatchObject({ level: 3.5, level_m: 3.5, stage: 'normal', stage_index: 0, rise_cm_h: null, below_bank_m: 0.2 });
+    expect(out.values).toMatchObject({ level_m: 3.5, stage: 'normal', stage_index: 0, rise_cm_h: null, below_bank_m: 0.2 });
     expect(out.units).toMatchObject({ level_m: 'm', rise_cm_h: 'cm/h' });
     for (let m = 5; m <= 60; m += 5) out = p.process(reading(m * min, 3.5 + (0.6 * m) / 60));
     expect(out.values.stage).toBe('alert');
@@ -96,9 +96,35 @@ describe('flood-level processor', () => {
   it('leaves a flagged or bad level out of the stage', () => {
     const alerts: AlertInput[] = [];
     const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
-    const spike = p.process(reading(0, 9.9, { quality: 'uncertain', reasons: { level: 'spike' } }));
+    const spike = p.process(reading(0, 9.9, { quality: 'uncertain', reasons: { level_m: 'spike' } }));
     expect(spike.values.stage).toBeUndefined();
-    expect(p.process(reading(0, null, { quality: 'bad', reasons: { level: 'timeout' } })).values.stage).toBeUndefined();
+    expect(p.process(reading(0, null, { quality: 'bad', reasons: { level_m: 'timeout' } })).values.stage).toBeUndefined();
+    expect(alerts).toEqual([]);
+  });
+});
+
+describe('flood-level family without stages', () => {
+  const noStages = floodLevelFamilySchema.parse({ type: 'flood-level', bankM: 3.7, rise: { window: '1h', alertCmH: 2 }, staleAfter: '10m' });
+  const families = new Map<string, FamilyConfig>([['gauge', noStages]]);
+  const reading = (tsMs: number, level: number): NewReading => ({ device: 'gauge', kind: 'flood-level', tsMs, values: { level_m: level }, units: { level_m: 'm' }, quality: 'good' });
+
+  it('reports level, rise and bank distance but no stage, and leaves every alert to the flood flow', async () => {
+    const alerts: AlertInput[] = [];
+    const p = new FloodLevelProcessor(families, (a) => alerts.push(a));
+    let out = p.process(reading(0, 3.5));
+    for (let m = 5; m <= 60; m += 5) out = p.process(reading(m * min, 3.5 + (0.6 * m) / 60));
+    expect(out.values).toMatchObject({ level_m: 4.1, below_bank_m: -0.4 });
+    expect(out.values.rise_cm_h).toBeCloseTo(60, 6);
+    expect(out.values).not.toHaveProperty('stage');
+    expect(alerts).toEqual([]);
+    let nowMs = 0;
+    const watch = new StaleSensorWatch(families, (a) => alerts.push(a), silentLogger(), () => nowMs);
+    const controller = new AbortController();
+    await watch.start(controller.signal);
+    nowMs = 60 * min;
+    watch.check();
+    controller.abort();
+    await watch.stop();
     expect(alerts).toEqual([]);
   });
 });
@@ -110,7 +136,7 @@ describe('stale-sensor alarm', () => {
     const watch = new StaleSensorWatch(new Map<string, FamilyConfig>([['canal', config]]), (a) => alerts.push(a), silentLogger(), () => now);
     const controller = new AbortController();
     await watch.start(controller.signal);
-    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 0, values: { level: 4.1, stage: 'alert' }, units: {}, quality: 'good' });
+    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 0, values: { level_m: 4.1, stage: 'alert' }, units: {}, quality: 'good' });
     now = 9 * min;
     watch.check();
     expect(alerts).toEqual([]);
@@ -122,7 +148,7 @@ describe('stale-sensor alarm', () => {
     expect(alerts[0]).toMatchObject({ id: 'stale-sensor:canal', state: 'raised', severity: 'critical', rule: 'stale-sensor' });
     watch.check();
     expect(alerts).toHaveLength(1);
-    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 11 * min, values: { level: 4.0 }, units: {}, quality: 'good' });
+    watch.process({ device: 'canal', kind: 'flood-level', tsMs: 11 * min, values: { level_m: 4.0 }, units: {}, quality: 'good' });
     expect(alerts[1]).toMatchObject({ id: 'stale-sensor:canal', state: 'cleared' });
     await watch.stop();
   });

@@ -35,10 +35,20 @@ describe('Thai surface water class (NEB notification no. 8, 1994)', () => {
 
   it('the processor adds the class and fills missing units', () => {
     const p = new WaterQualityProcessor(new Map([['sonde', familySchema.parse({ type: 'water-quality' })]]));
-    const out = p.process({ device: 'sonde', kind: 'water-quality', tsMs: 0, values: { do: 4.5, ph: 7.2, conductivity: 410, turbidity: 12, temperature: 29, orp: 150 }, units: { do: 'mg/L' }, quality: 'good' });
+    const out = p.process({ device: 'sonde', kind: 'water-quality', tsMs: 0, values: { do_mg_l: 4.5, ph: 7.2, conductivity_us_cm: 410, turbidity_ntu: 12, temperature_c: 29, orp_mv: 150 }, units: { do_mg_l: 'mg/L' }, quality: 'good' });
     expect(out.values).toMatchObject({ water_class: 3, water_class_basis: 'do,ph' });
-    expect(out.units).toMatchObject({ do: 'mg/L', ph: 'pH', conductivity: 'uS/cm', turbidity: 'NTU', temperature: 'degC', orp: 'mV' });
+    expect(out.units).toMatchObject({ do_mg_l: 'mg/L', ph: 'pH', conductivity_us_cm: 'uS/cm', turbidity_ntu: 'NTU', temperature_c: 'degC', orp_mv: 'mV' });
     expect(String(out.values.water_class_th)).toContain('ประเภทที่ 3');
+  });
+
+  it('takes a sonde profile as it is: turbidity in FNU needs no mapping, a mapped name still wins', () => {
+    const p = new WaterQualityProcessor(new Map([['sonde', familySchema.parse({ type: 'water-quality' })], ['old', familySchema.parse({ type: 'water-quality', points: { do: 'oxygen', turbidity: 'turb' } })]]));
+    const sonde = p.process({ device: 'sonde', kind: 'water-quality', tsMs: 0, values: { do_mg_l: 7, ph: 7, turbidity_fnu: 3.2 }, units: {}, quality: 'good' });
+    expect(sonde.values).toMatchObject({ water_class: 2 });
+    expect(sonde.units).toMatchObject({ turbidity_fnu: 'FNU' });
+    const mapped = p.process({ device: 'old', kind: 'water-quality', tsMs: 0, values: { oxygen: 3, ph: 7, turb: 5, turbidity_fnu: 1 }, units: {}, quality: 'good' });
+    expect(mapped.values).toMatchObject({ water_class: 4 });
+    expect(mapped.units).toEqual({ oxygen: 'mg/L', ph: 'pH', turb: 'NTU', water_class: 'class' });
   });
 });
 

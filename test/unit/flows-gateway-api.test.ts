@@ -55,7 +55,7 @@ function parts() {
   return { api, alerts, writes, commit, listeners };
 }
 
-const reading = (seq: number): Reading => ({ device: 'canal', kind: 'flood-level', tsMs: seq, seq, values: { level: 3 }, units: {}, quality: 'good' });
+const reading = (seq: number): Reading => ({ device: 'canal', kind: 'flood-level', tsMs: seq, seq, values: { level_m: 3 }, units: {}, quality: 'good' });
 
 describe('flows gateway api', () => {
   it('delivers committed readings in order, keeps a failing listener away from the others, and unsubscribes', () => {
@@ -86,7 +86,7 @@ describe('flows gateway api', () => {
     await expect(api.write('siren-box', { point: 'siren', value: true }, signal)).resolves.toMatchObject({ value: true, verified: true });
     expect(writes).toEqual([['siren-box', { point: 'siren', value: true }, signal]]);
     await expect(api.write('nope', { point: 'siren', value: true })).rejects.toSatisfy((e: unknown) => isGatewayError(e) && /no device "nope"/.test(e.message));
-    await expect(api.write('canal', { point: 'level', value: 1 })).rejects.toThrow(/does not accept writes/);
+    await expect(api.write('canal', { point: 'level_m', value: 1 })).rejects.toThrow(/does not accept writes/);
   });
 
   it('reports status and devices', () => {

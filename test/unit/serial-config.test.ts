@@ -15,14 +15,14 @@ describe('serial and family config', () => {
       devices: [
         { id: 'school-pm', driver: 'pms5003', bus: 'air', family: { type: 'air-quality', staleAfter: '15m' } },
         { id: 'sds', driver: 'sds011', bus: 'air', interval: '5m' },
-        { id: 'sonde', driver: 'sdi12', bus: 'sdi', address: '0', command: 'MC', values: [{ name: 'do', unit: 'mg/L' }, { name: 'ph' }], family: { type: 'water-quality' } },
-        { id: 'gauge', driver: 'line', bus: 'air', format: { type: 'pattern', pattern: '^L=(?<level>[\\d.]+)$', units: { level: 'm' } }, family: { type: 'flood-level', stages: { watchM: 3.7, alertM: 4.0, criticalM: 4.2 } } },
+        { id: 'sonde', driver: 'sdi12', bus: 'sdi', address: '0', command: 'MC', values: [{ name: 'do_mg_l', unit: 'mg/L' }, { name: 'ph' }], family: { type: 'water-quality' } },
+        { id: 'gauge', driver: 'line', bus: 'air', format: { type: 'pattern', pattern: '^L=(?<level_m>[\\d.]+)$', units: { level_m: 'm' } }, family: { type: 'flood-level', stages: { watchM: 3.7, alertM: 4.0, criticalM: 4.2 } } },
         { id: 'radar', driver: 'modbus', bus: 'rs485', unit: 1, profile: 'radar', family: { type: 'flood-level', unit: 'mm', datum: { mode: 'distance', sensorElevationM: 6 }, stages: { watchM: 3.7, alertM: 4.0, criticalM: 4.2, minHold: '5m' }, rise: { window: '30m', alertCmH: 2 } } },
       ],
     });
     expect(problems).toEqual([]);
     const pms = config!.devices[0]!;
-    expect(pms).toMatchObject({ driver: 'pms5003', mode: 'active', model: 'pms5003', interval: 60_000, family: { type: 'air-quality', staleAfter: 900_000, points: { pm2_5: 'pm2_5' } } });
+    expect(pms).toMatchObject({ driver: 'pms5003', mode: 'active', model: 'pms5003', interval: 60_000, family: { type: 'air-quality', staleAfter: 900_000, points: { pm2_5: 'pm25_ug_m3', pm10: 'pm10_ug_m3' } } });
     expect(config!.buses[0]).toMatchObject({ baud: 9600, reopen: { min: 1000, max: 30_000 } });
     expect(config!.devices[4]).toMatchObject({ family: { stages: { hysteresisM: 0.05, minHold: 300_000 }, rise: { window: 1_800_000, alertCmH: 2 } } });
   });

@@ -46,7 +46,7 @@ describe('SDS011 parser under fuzzing', () => {
       const parser = new SdsParser();
       const { stream, intact } = mixedStream(next, 300, () => encodeSdsData(randomInt(next, 0, 9999) / 10, randomInt(next, 0, 9999) / 10));
       const frames = feedInChunks(next, stream, (c) => parser.push(c));
-      const expected = intact.map((f) => ({ type: 'data', pm2_5: f.readUInt16LE(2) / 10, pm10: f.readUInt16LE(4) / 10, deviceId: 0xa160 }));
+      const expected = intact.map((f) => ({ type: 'data', pm25_ug_m3: f.readUInt16LE(2) / 10, pm10_ug_m3: f.readUInt16LE(4) / 10, deviceId: 0xa160 }));
       expect(frames, `seed ${seed}`).toEqual(expected);
     }
   });

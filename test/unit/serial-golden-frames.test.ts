@@ -24,17 +24,22 @@ describe('PMS5003 / PMS7003 (Plantower datasheet, appendix B)', () => {
     const f = frames[0]!;
     if (f.type !== 'data') throw new Error('expected a data frame');
     const { values, units } = decodePmsData(f.words, 'pms5003');
-    expect(values).toEqual({ pm1_0_cf1: 5, pm2_5_cf1: 8, pm10_cf1: 10, pm1_0: 5, pm2_5: 8, pm10: 10, n0_3: 1000, n0_5: 300, n1_0: 60, n2_5: 10, n5_0: 2, n10: 1 });
-    expect(units.pm2_5).toBe('ug/m3');
+    expect(values).toEqual({
+      pm1_cf1_ug_m3: 5, pm25_cf1_ug_m3: 8, pm10_cf1_ug_m3: 10, pm1_ug_m3: 5, pm25_ug_m3: 8, pm10_ug_m3: 10,
+      particles_0_3um_per_dl: 1000, particles_0_5um_per_dl: 300, particles_1_0um_per_dl: 60, particles_2_5um_per_dl: 10, particles_5_0um_per_dl: 2, particles_10um_per_dl: 1,
+    });
+    expect(units).toMatchObject({ pm25_ug_m3: 'ug/m3', particles_0_3um_per_dl: '1/0.1L' });
   });
 
   it('decodes the PMS5003T temperature (signed) and humidity', () => {
     const t = hex('42 4D 00 1C 00 05 00 08 00 0A 00 05 00 08 00 0A 03 E8 01 2C 00 3C 00 00 FF F1 02 8C 00 00 04 AB');
     const [f] = new PmsParser().push(t);
     if (f?.type !== 'data') throw new Error('expected a data frame');
-    const { values } = decodePmsData(f.words, 'pms5003t');
-    expect(values.temperature).toBe(-1.5);
-    expect(values.humidity).toBe(65.2);
+    const { values, units } = decodePmsData(f.words, 'pms5003t');
+    expect(values.temperature_c).toBe(-1.5);
+    expect(values.humidity_pct).toBe(65.2);
+    expect(units).toMatchObject({ temperature_c: 'degC', humidity_pct: '%RH' });
+    expect(values).not.toHaveProperty('particles_5_0um_per_dl');
   });
 
   it('decodes the answer to a mode command', () => {
@@ -61,7 +66,7 @@ describe('PMS5003 / PMS7003 (Plantower datasheet, appendix B)', () => {
 
 describe('SDS011 (laser dust sensor control protocol V1.3)', () => {
   it('decodes the datasheet data frame', () => {
-    expect(new SdsParser().push(hex('AA C0 D4 04 3A 0A A1 60 1D AB'))).toEqual([{ type: 'data', pm2_5: 123.6, pm10: 261.8, deviceId: 0xa160 }]);
+    expect(new SdsParser().push(hex('AA C0 D4 04 3A 0A A1 60 1D AB'))).toEqual([{ type: 'data', pm25_ug_m3: 123.6, pm10_ug_m3: 261.8, deviceId: 0xa160 }]);
   });
 
   it('decodes the datasheet reply to a sleep command', () => {

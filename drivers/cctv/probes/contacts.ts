@@ -42,7 +42,7 @@ export function contactsProbe(options: ContactsProbeOptions): Probe {
         const values: ProbeOutcome['values'] = { power: null, tamper: null, door: null, age: null };
         const units = { age: 's' };
         const reading = options.latestReading(options.device);
-        if (!reading) return { verdict: 'unknown', reason: `no reading yet from DI module ${options.device}`, values, units };
+        if (!reading) return { verdict: 'unknown', reason: `no reading yet from DI module ${options.device} (check it with citygw read --device ${options.device})`, values, units };
         const ageMs = now() - reading.tsMs;
         values.age = Math.round(ageMs / 1000);
         if (ageMs > options.maxAgeMs) return { verdict: 'unknown', reason: `DI module ${options.device} reading is stale (${values.age} s old)`, values, units };
@@ -64,7 +64,8 @@ export function contactsProbe(options: ContactsProbeOptions): Probe {
         if (values.door === true) problems.push('cabinet door open');
         if (verdict === 'ok' && problems.length > 0) verdict = 'degraded';
         if (missing.length > 0) {
-          problems.push(`no value for ${missing.join(', ')}`);
+          const moduleReason = reading.reasons?._device;
+          problems.push(`DI module ${options.device} gave no value for ${missing.join(', ')}${moduleReason ? ` (${moduleReason})` : ''}`);
           if (verdict === 'ok') verdict = 'unknown';
         }
         const outcome: ProbeOutcome = { verdict, values, units };

@@ -1,5 +1,6 @@
 import type { Probe, ProbeOutcome } from '../probe.ts';
 import { runProbe } from '../probe-run.ts';
+import { httpRequest } from '../http-client.ts';
 
 export interface OnvifProbeOptions {
   host: string;
@@ -16,6 +17,8 @@ const envelope =
   '<s:Body><GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>';
 
 const action = 'http://www.onvif.org/ver10/device/wsdl/GetSystemDateAndTime';
+
+const maxReplyBytes = 64 * 1024;
 
 /** The text of the first element with this local name inside `xml` (namespace prefixes ignored). */
 function element(xml: string, localName: string): string | undefined {
@@ -37,8 +40,6 @@ export function cameraUtcMs(xml: string): number | undefined {
  * service is alive; the returned clock gives the skew that breaks ONVIF's WS-Security login.
  */
 export function onvifProbe(options: OnvifProbeOptions): Probe {
-  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${hostPart}:${options.port}${options.path}`;
   const units = { skew: 's' };
   return {
     name: 'onvif',
@@ -47,16 +48,20 @@ export function onvifProbe(options: OnvifProbeOptions): Probe {
     run: ({ signal, log }) =>
       runProbe('onvif', options.timeoutMs, signal, log, async (deadline): Promise<ProbeOutcome> => {
         const sentMs = Date.now();
-        const response = await fetch(url, {
+        const response = await httpRequest({
+          host: options.host,
+          port: options.port,
+          path: options.path,
           method: 'POST',
           headers: { 'content-type': `application/soap+xml; charset=utf-8; action="${action}"` },
           body: envelope,
+          maxBytes: maxReplyBytes,
           signal: deadline,
         });
-        const xml = await response.text();
         const receivedMs = Date.now();
+        const xml = response.body?.toString('utf8') ?? '';
         const values: ProbeOutcome['values'] = { code: response.status, skew: null };
-        if (element(xml, 'Fault') !== undefined || !response.ok) {
+        if (element(xml, 'Fault') !== undefined || response.status !== 200) {
           const reason = element(xml, 'Text')?.trim() ?? response.statusText;
           return { verdict: 'degraded', reason: `ONVIF answered ${response.status} ${reason}`.trim(), values, units };
         }

@@ -2,6 +2,7 @@ import type { Probe, ProbeOutcome } from '../probe.ts';
 import { runProbe } from '../probe-run.ts';
 import { authorizationHeader, parseChallenges, type Credentials } from '../auth.ts';
 import { checkJpegYielding } from '../jpeg.ts';
+import { httpRequest, type HttpResult } from '../http-client.ts';
 
 export interface SnapshotProbeOptions {
   host: string;
@@ -17,27 +18,14 @@ const maxImageBytes = 8 * 1024 * 1024;
 const units = { bytes: 'B', spread: '' };
 
 /** GET with one auth retry (digest or basic, as the camera's 401 asks). */
-async function getWithAuth(url: string, path: string, credentials: Credentials | undefined, signal: AbortSignal): Promise<Response> {
-  const first = await fetch(url, { signal });
-  if (first.status !== 401 || !credentials) return first;
-  const challenge = parseChallenges(first.headers.get('www-authenticate')?.split(/,\s*(?=(?:basic|digest)\s)/i) ?? [])[0];
-  await first.body?.cancel();
+async function getWithAuth(options: SnapshotProbeOptions, signal: AbortSignal): Promise<HttpResult> {
+  const get = (headers: Record<string, string> = {}): Promise<HttpResult> =>
+    httpRequest({ host: options.host, port: options.port, path: options.path, headers, maxBytes: maxImageBytes, signal });
+  const first = await get();
+  if (first.status !== 401 || !options.credentials) return first;
+  const challenge = parseChallenges(first.challenges)[0];
   if (!challenge) return first;
-  return fetch(url, { signal, headers: { authorization: authorizationHeader(challenge, credentials, 'GET', path) } });
-}
-
-/** The body, or undefined once it passes `maxBytes` (an MJPEG stream on the snapshot path never ends). */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.length;
-    // Leaving the loop cancels the stream (and closes the connection).
-    if (total > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return get({ authorization: authorizationHeader(challenge, options.credentials, 'GET', options.path) });
 }
 
 /**
@@ -45,22 +33,19 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
  * flat colour (a covered lens, a dead sensor or a "no video" frame still answers HTTP 200).
  */
 export function snapshotProbe(options: SnapshotProbeOptions): Probe {
-  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${hostPart}:${options.port}${options.path}`;
   return {
     name: 'snapshot',
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
     run: ({ signal, log }) =>
       runProbe('snapshot', options.timeoutMs, signal, log, async (deadline): Promise<ProbeOutcome> => {
-        const response = await getWithAuth(url, options.path, options.credentials, deadline);
+        const response = await getWithAuth(options, deadline);
         const values: ProbeOutcome['values'] = { code: response.status, bytes: null, width: null, height: null, spread: null };
-        if (!response.ok) {
-          await response.body?.cancel();
+        if (response.status !== 200) {
           const why = response.status === 401 ? (options.credentials ? 'login rejected' : 'needs credentials') : response.statusText;
           return { verdict: 'degraded', reason: `HTTP ${response.status} ${why}`.trim(), values, units };
         }
-        const image = await readCapped(response, maxImageBytes);
+        const image = response.body;
         if (image === undefined) return { verdict: 'degraded', reason: `picture larger than ${maxImageBytes} bytes (is the path a video stream?)`, values, units };
         values.bytes = image.length;
         const check = await checkJpegYielding(image);

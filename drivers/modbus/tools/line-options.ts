@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ErrorCodes, GatewayError, toError } from '../../../gateway/errors.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../../gateway/errors.ts';
 import type { Logger } from '../../../gateway/log.ts';
 import { parseDurationMs } from '../../../gateway/config/units.ts';
 import { listSerialPorts } from '../../transport/index.ts';
@@ -20,8 +20,10 @@ export const lineOptions = {
   json: { type: 'boolean' },
 } as const;
 
+/** The usage text of the bus options, shared by scan and probe. */
 export const lineUsage = '(--port PATH [--baud 9600] [--parity none|even|odd] [--data-bits 8] [--stop-bits 1] | --tcp HOST:PORT [--framing tcp|rtu]) [--timeout 200ms]';
 
+/** A command-line mistake (exit code 2). */
 export function usageError(message: string): GatewayError {
   return new GatewayError(ErrorCodes.UsageError, message);
 }
@@ -78,6 +80,20 @@ export async function openToolChannel(bus: ModbusBusConfig, log: Logger): Promis
   const channel = channelForBus(bus, log);
   await channel.open();
   return channel;
+}
+
+/**
+ * Opens the bus for a command line tool, or writes why it cannot be opened (with the machine's
+ * serial ports when the port does not exist) and returns undefined.
+ */
+export async function openToolChannelOrExplain(bus: ModbusBusConfig, log: Logger, err: NodeJS.WritableStream): Promise<ModbusChannel | undefined> {
+  try {
+    return await openToolChannel(bus, log);
+  } catch (error) {
+    err.write(`${toError(error).message}\n`);
+    if (isGatewayError(error, ErrorCodes.PortNotFound)) err.write(await portHint());
+    return undefined;
+  }
 }
 
 /** Text listing the serial ports of this machine, stable names first (for "which port?" errors). */

@@ -46,6 +46,7 @@ export function probeTable(rows: ProbeRow[], wideColumns: string[]): { headers: 
   return { headers, cells };
 }
 
+/** Column groups of the probe tables. */
 export const floatColumns = orders.map((o) => `float32 ${o}`);
 export const integerColumns = [...orders.map((o) => `uint32 ${o}`), ...orders.map((o) => `int32 ${o}`)];
 export const doubleColumns = orders.map((o) => `float64 ${o}`);

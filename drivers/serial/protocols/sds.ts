@@ -5,10 +5,10 @@ import { sdsCommandIds, sdsCommands, SdsParser, type SdsFrame } from '../sds011.
 import type { SerialBus } from '../serial-bus.ts';
 import type { Sample, SerialProtocol } from '../serial-device.ts';
 
-const units = { pm2_5: 'ug/m3', pm10: 'ug/m3' };
+const units = { pm25_ug_m3: 'ug/m3', pm10_ug_m3: 'ug/m3' };
 
 function sample(frame: SdsFrame): Sample | undefined {
-  return frame.type === 'data' ? { values: { pm2_5: frame.pm2_5, pm10: frame.pm10 }, units } : undefined;
+  return frame.type === 'data' ? { values: { pm25_ug_m3: frame.pm25_ug_m3, pm10_ug_m3: frame.pm10_ug_m3 }, units } : undefined;
 }
 
 /**

@@ -46,7 +46,7 @@ export function demoAirSensorConfig(gatewayPath: string): { bus: Record<string, 
       bus: 'school-air',
       mode: 'active',
       interval: '10s',
-      family: { type: 'air-quality', staleAfter: '2m', plausibility: { pm2_5: { min: 0, max: 1000, maxStep: 150 } } },
+      family: { type: 'air-quality', staleAfter: '2m', plausibility: { pm25_ug_m3: { min: 0, max: 1000, maxStep: 150 } } },
     },
   };
 }

@@ -4,7 +4,7 @@ import type { SerialBus } from '../serial-bus.ts';
 export interface SdsSimOptions {
   port: SerialBus;
   /** Concentrations at a time (ms since start). */
-  pm?: (tMs: number) => { pm2_5: number; pm10: number };
+  pm?: (tMs: number) => { pm25_ug_m3: number; pm10_ug_m3: number };
   deviceId?: number;
 }
 
@@ -25,7 +25,7 @@ export class SdsSimulator {
   readonly log: string[] = [];
 
   constructor(options: SdsSimOptions) {
-    this.#o = { pm: () => ({ pm2_5: 12.3, pm10: 20.5 }), deviceId: 0xa160, ...options };
+    this.#o = { pm: () => ({ pm25_ug_m3: 12.3, pm10_ug_m3: 20.5 }), deviceId: 0xa160, ...options };
   }
 
   get awake(): boolean {
@@ -52,7 +52,7 @@ export class SdsSimulator {
 
   #sendData(): void {
     const pm = this.#o.pm(Date.now() - this.#startMs);
-    this.#send(encodeSdsData(pm.pm2_5, pm.pm10, this.#o.deviceId));
+    this.#send(encodeSdsData(pm.pm25_ug_m3, pm.pm10_ug_m3, this.#o.deviceId));
   }
 
   #onHost(chunk: Buffer): void {
