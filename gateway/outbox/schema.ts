@@ -71,6 +71,8 @@ export function applyPragmas(db: Database, options: PragmaOptions): void {
   db.pragma('temp_store = MEMORY');
   // Checkpoint in bigger steps than the default 1000 pages: fewer small random writes on SD cards.
   db.pragma('wal_autocheckpoint = 4000');
+  // ... and give the WAL file back down to 16 MB after a checkpoint, so its size stays bounded.
+  db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
 }
 
 /** Creates or upgrades the tables; refuses a file written by a newer version. */
