@@ -8,7 +8,8 @@ import { encodeReading, ShapeDictionary } from './codec.ts';
 import { CommitLog } from './commit-log.ts';
 import type { BufferConfig } from './config-schema.ts';
 import { alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
-import { depthAndOldest, fileBytes, laneTotals, oldestMessages } from './inspect.ts';
+import { isMessageStream, StreamDepth } from './depth.ts';
+import { fileBytes, laneTotals, oldestMessages } from './inspect.ts';
 import { buildHistory, buildLive, type Budget } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
 import { Retention, type RetentionHost } from './retention.ts';
@@ -73,10 +74,8 @@ export class SqliteOutbox implements Outbox {
   private pendingAcks: number[] = [];
   private readonly inflight = new Map<number, Flight>();
   private readonly acked = new Set<number>();
-  /** Per device, an id at or below its first stored row (see stats). */
-  private readonly firstIdHint = new Map<string, number>();
   /** Committed, unacknowledged rows per stream. */
-  private readonly depthByStream = new Map<string, number>();
+  private readonly streamDepth = new StreamDepth();
   private liveCursor = 0;
   private historyCursor = 0;
   private lastLiveSinceMs = Number.NaN;
@@ -97,9 +96,9 @@ export class SqliteOutbox implements Outbox {
       deviceOfShape: (shape) => this.shapes.get(shape)?.device ?? '?',
       count: (device, name, n) => {
         this.counters.add(device, name, n);
-        if (name !== 'rejected') this.addDepth(device, -n);
+        if (name !== 'rejected') this.streamDepth.add(device, -n);
       },
-      readingRows: () => this.readingRows(),
+      readingRows: () => this.streamDepth.readingRows(),
     };
   }
 
@@ -116,12 +115,7 @@ export class SqliteOutbox implements Outbox {
     const maxId = db.prepare<[], { m: number | null }>('SELECT max(m) AS m FROM (SELECT max(id) AS m FROM readings UNION ALL SELECT max(id) FROM messages)').get()?.m ?? 0;
     this.nextId = maxId + 1;
     this.commitLog = new CommitLog(this.nextId);
-    this.depthByStream.clear();
-    this.firstIdHint.clear();
-    for (const [stream, scan] of depthAndOldest(db, (shape) => this.shapes.get(shape)?.device)) {
-      this.addDepth(stream, scan.depth);
-      if (scan.firstId !== null) this.firstIdHint.set(stream, scan.firstId);
-    }
+    this.streamDepth.load(db, this.counters, this.shapes, this.log);
     this.retention.prepare(db);
     this.reader.prepare(db);
     this.timer = setInterval(() => this.flushQuietly(), this.config.commitInterval);
@@ -164,14 +158,14 @@ export class SqliteOutbox implements Outbox {
     const alerts: AlertPayload[] = [];
     let committed: Reading[] = [];
     const countersBefore = this.counters.snapshot();
-    const depthBefore = new Map(this.depthByStream);
+    const depthBefore = this.streamDepth.snapshot();
     const lastSeqs = new Map<string, number>();
     for (const reading of readings) lastSeqs.set(reading.device, reading.seq);
     this.shapes.begin();
     try {
       const work = (): void => {
         const nowMs = this.now();
-        const accepted = this.retention.acceptable(db, readings.length, this.readingRows(), nowMs);
+        const accepted = this.retention.acceptable(db, readings.length, this.streamDepth.readingRows(), nowMs);
         this.insertReadings(db, readings, accepted);
         this.insertMessages(db, messages, alerts);
         deleteRows(db, acks);
@@ -187,8 +181,7 @@ export class SqliteOutbox implements Outbox {
       // Nothing of this commit is in the file: put memory back as it was and keep the queue.
       this.nextId = firstId;
       this.counters.restore(countersBefore);
-      this.depthByStream.clear();
-      for (const [k, v] of depthBefore) this.depthByStream.set(k, v);
+      this.streamDepth.restore(depthBefore);
       this.shapes.rollback();
       this.seqs.forget(db);
       const full = thrown instanceof Error && 'code' in thrown && thrown.code === 'SQLITE_FULL';
@@ -238,7 +231,7 @@ export class SqliteOutbox implements Outbox {
       this.acked.add(id);
       this.pendingAcks.push(id);
       this.counters.add(flight.stream, 'acknowledged');
-      this.addDepth(flight.stream, -1);
+      this.streamDepth.add(flight.stream, -1);
     }
   }
 
@@ -255,9 +248,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   depth(): number {
-    let total = this.pendingReadings.length + this.pendingMessages.length;
-    for (const n of this.depthByStream.values()) total += n;
-    return total;
+    return this.pendingReadings.length + this.pendingMessages.length + this.streamDepth.total();
   }
 
   /**
@@ -270,24 +261,13 @@ export class SqliteOutbox implements Outbox {
     const streams: Record<string, StreamCounters> = {};
     const streamOf = (name: string): StreamCounters => (streams[name] ??= { ...emptyStreamCounters(), ...this.counters.get(name) });
     for (const name of this.counters.streams()) streamOf(name);
-    for (const [name, n] of this.depthByStream) {
+    for (const [name, n] of this.streamDepth.entries()) {
       const s = streamOf(name);
       s.depth = n;
-      if (n > 0 && name !== alertStream && name !== healthStream) s.oldestTsMs = this.oldestOf(db, name);
+      if (n > 0 && !isMessageStream(name)) s.oldestTsMs = this.streamDepth.oldestOf(db, name, this.shapes);
     }
     for (const { stream, ts } of oldestMessages(db)) streamOf(stream).oldestTsMs = ts;
     return { path: this.path, bytesOnDisk: fileBytes(this.path), lanes: laneTotals(streams), streams, openState: this.openState };
-  }
-
-  private oldestOf(db: Database, device: string): number | null {
-    const shapes = this.shapes.idsOf(device);
-    if (shapes.length === 0) return null;
-    const row = db
-      .prepare<number[], { id: number; ts: number }>(`SELECT id, ts FROM readings WHERE id >= ? AND shape IN (${shapes.map(() => '?').join(',')}) ORDER BY id LIMIT 1`)
-      .get(this.firstIdHint.get(device) ?? 0, ...shapes);
-    if (!row) return null;
-    this.firstIdHint.set(device, row.id);
-    return row.ts;
   }
 
   addListener(listener: OutboxListener): () => void {
@@ -329,14 +309,14 @@ export class SqliteOutbox implements Outbox {
       }
       const shape = this.shapes.shapeOf(reading);
       const row = encodeReading(reading, shape);
-      if (!this.firstIdHint.has(reading.device)) this.firstIdHint.set(reading.device, this.nextId);
+      this.streamDepth.stored(reading.device, this.nextId);
       insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
       tally.stored++;
     }
     for (const [device, tally] of perDevice) {
       this.counters.add(device, 'stored', tally.stored);
       this.counters.add(device, 'rejected', tally.rejected);
-      this.addDepth(device, tally.stored);
+      this.streamDepth.add(device, tally.stored);
     }
   }
 
@@ -347,7 +327,7 @@ export class SqliteOutbox implements Outbox {
       insert.run(this.nextId++, messageLanes[message.lane], message.tsMs, message.payload);
       const stream = message.lane === 'alert' ? alertStream : healthStream;
       this.counters.add(stream, 'stored');
-      this.addDepth(stream, 1);
+      this.streamDepth.add(stream, 1);
       if (message.lane === 'alert') alerts.push(JSON.parse(message.payload) as AlertPayload);
     }
     if (messages.some((m) => m.lane === 'health')) this.trimHealth(db);
@@ -358,17 +338,7 @@ export class SqliteOutbox implements Outbox {
     const old = ids.map((row) => row.id).filter((id) => !this.inflight.has(id) && !this.acked.has(id));
     deleteRows(db, old);
     this.counters.add(healthStream, 'evicted', old.length);
-    this.addDepth(healthStream, -old.length);
-  }
-
-  private readingRows(): number {
-    let rows = 0;
-    for (const [stream, n] of this.depthByStream) if (stream !== alertStream && stream !== healthStream) rows += n;
-    return rows;
-  }
-
-  private addDepth(stream: string, n: number): void {
-    this.depthByStream.set(stream, (this.depthByStream.get(stream) ?? 0) + n);
+    this.streamDepth.add(healthStream, -old.length);
   }
 
   private notify(readings: Reading[], alerts: AlertPayload[]): void {

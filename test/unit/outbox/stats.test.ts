@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { floodReading, tempOutbox } from '../../helpers/outbox-fixtures.ts';
 
@@ -31,5 +33,20 @@ describe('outbox stats: oldest row per stream', () => {
     outbox.appendReading(floodReading('a', t0 + 50));
     outbox.flush();
     expect(outbox.stats().streams.a).toMatchObject({ depth: 1, oldestTsMs: t0 + 50 });
+  });
+
+  it('takes the depth from the counters at open, and counts the rows when they disagree', () => {
+    const handle = tempOutbox();
+    cleanup = handle.cleanup;
+    for (let i = 0; i < 7; i++) handle.outbox.appendReading(floodReading('a', Date.now()));
+    handle.outbox.close();
+    expect(handle.reopen().depth()).toBe(7);
+    handle.outbox.close();
+    const db = new BetterSqlite3(join(handle.dir, 'outbox.db'));
+    db.prepare("UPDATE counters SET stored = 100 WHERE stream = 'a'").run();
+    db.close();
+    const reopened = handle.reopen();
+    expect(reopened.depth()).toBe(7);
+    expect(reopened.stats().streams.a!.depth).toBe(7);
   });
 });
