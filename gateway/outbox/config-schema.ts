@@ -24,7 +24,7 @@ export const bufferSchema = z
     minFreeDisk: sizeBytes.default(64 * 1024 * 1024),
     /**
      * What happens at a limit: `drop-oldest` evicts the oldest readings, `reject-new` refuses new
-     * ones, `downsample` thins the oldest part of the backlog to every other reading. All counted.
+     * ones, `downsample` halves the backlog's resolution, oldest first. All counted.
      */
     whenFull: z.enum(['drop-oldest', 'reject-new', 'downsample']).default('drop-oldest'),
     /**

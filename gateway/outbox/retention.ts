@@ -40,6 +40,8 @@ export class Retention {
   private readonly dir: string;
   private readonly log: Logger;
   private freeDiskBytes = Number.POSITIVE_INFINITY;
+  /** Where the `downsample` sweep stopped last time. */
+  private thinAfterId = 0;
   private diskCheckedAtMs = Number.NEGATIVE_INFINITY;
   private front: Statement<[number, number], { id: number; shape: number; ts: number }> | undefined;
   private del: Statement<[number, number]> | undefined;
@@ -131,16 +133,25 @@ export class Retention {
   }
 
   /**
-   * `downsample`: keeps every other reading per device in the oldest part of the backlog, so a long
-   * outage keeps its shape at a lower resolution instead of losing its start.
+   * `downsample`: keeps every other reading per device, sweeping from the oldest reading towards
+   * the newest over successive rounds and starting again at the oldest once it reaches the end, so
+   * the whole backlog loses resolution evenly (halved, then quartered ...) instead of losing its
+   * start or thinning the same hours again and again.
    */
   private thin(host: RetentionHost, n: number): number {
     const keepNext = new Map<string, boolean>();
     let freed = 0;
-    let after = 0;
+    let after = this.thinAfterId;
+    let wrapped = after === 0;
     while (freed < n) {
       const rows = this.front!.all(after, 4096);
-      if (rows.length === 0) break;
+      if (rows.length === 0) {
+        if (wrapped) break;
+        wrapped = true;
+        after = 0;
+        keepNext.clear();
+        continue;
+      }
       for (const row of rows) {
         after = row.id;
         if (host.isBusy(row.id)) continue;
@@ -153,7 +164,8 @@ export class Retention {
         if (++freed >= n) break;
       }
     }
-    // A backlog already thinned to nothing more than alternate rows: fall back to the oldest.
+    this.thinAfterId = after;
+    // Too few rows to thin (a tiny limit): fall back to the oldest.
     if (freed < n) freed += this.dropOldest(host, n - freed);
     return freed;
   }

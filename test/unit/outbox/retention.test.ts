@@ -64,6 +64,23 @@ describe('outbox retention', () => {
     expect(gaps.every((g) => g === 1 || g === 2)).toBe(true);
   });
 
+  it('downsample sweeps on through the backlog in later rounds instead of thinning the start again', () => {
+    const { outbox } = setup({ maxRows: 100, whenFull: 'downsample' });
+    const now = Date.now();
+    let produced = 0;
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 40; i++) outbox.appendReading(floodReading('canal', now + produced++));
+      outbox.flush();
+    }
+    const seqs = outbox.nextBatch(backlog).flatMap(seqsOf);
+    const gaps = seqs.slice(1).map((s, i) => s - seqs[i]!);
+    // The start was halved once (gaps of 2), not quartered, and the thinning moved on from there.
+    expect(gaps.slice(0, 10).every((g) => g === 2)).toBe(true);
+    expect(gaps.every((g) => g <= 2)).toBe(true);
+    expect(seqs[seqs.length - 1]).toBe(produced);
+    expect(outbox.stats().streams.canal!.evicted).toBe(produced - seqs.length);
+  });
+
   it('expires readings older than maxAge and counts them', () => {
     const { outbox } = setup({ maxAge: '1d' });
     const now = Date.now();
