@@ -13,6 +13,7 @@ import { fileBytes, laneTotals, oldestMessages } from './inspect.ts';
 import { buildHistory, buildLive, type Budget } from './lanes.ts';
 import { openCheckedDatabase } from './recovery.ts';
 import { Retention, type RetentionHost } from './retention.ts';
+import { Flights } from './flights.ts';
 import { RowReader } from './reader.ts';
 import { durably, SeqNumbers } from './seq-numbers.ts';
 import { deleteRows } from './row-ops.ts';
@@ -38,11 +39,6 @@ interface PendingMessage {
   lane: 'alert' | 'health';
   tsMs: number;
   payload: string;
-}
-
-interface Flight {
-  table: 'readings' | 'messages';
-  stream: string;
 }
 
 /**
@@ -71,14 +67,9 @@ export class SqliteOutbox implements Outbox {
 
   private pendingReadings: Reading[] = [];
   private pendingMessages: PendingMessage[] = [];
-  private pendingAcks: number[] = [];
-  private readonly inflight = new Map<number, Flight>();
-  private readonly acked = new Set<number>();
+  private readonly flights = new Flights();
   /** Committed, unacknowledged rows per stream. */
   private readonly streamDepth = new StreamDepth();
-  private liveCursor = 0;
-  private historyCursor = 0;
-  private lastLiveSinceMs = Number.NaN;
 
   private readonly retention: Retention;
   private readonly retentionHost: RetentionHost;
@@ -90,9 +81,9 @@ export class SqliteOutbox implements Outbox {
     this.now = options.nowMs ?? Date.now;
     this.path = isAbsolute(options.config.path) ? options.config.path : join(options.dataDir, options.config.path);
     this.retention = new Retention(options.config, dirname(this.path), options.log);
-    this.reader = new RowReader(this.shapes, (id) => this.inflight.has(id) || this.acked.has(id));
+    this.reader = new RowReader(this.shapes, (id) => this.flights.isBusy(id));
     this.retentionHost = {
-      isBusy: (id) => this.inflight.has(id) || this.acked.has(id),
+      isBusy: (id) => this.flights.isBusy(id),
       deviceOfShape: (shape) => this.shapes.get(shape)?.device ?? '?',
       count: (device, name, n) => {
         this.counters.add(device, name, n);
@@ -150,10 +141,10 @@ export class SqliteOutbox implements Outbox {
 
   flush(): void {
     const db = this.requireOpen();
-    if (this.pendingReadings.length === 0 && this.pendingMessages.length === 0 && this.pendingAcks.length === 0) return;
+    const acks = this.flights.acksToCommit();
+    if (this.pendingReadings.length === 0 && this.pendingMessages.length === 0 && acks.length === 0) return;
     const readings = this.pendingReadings;
     const messages = this.pendingMessages;
-    const acks = this.pendingAcks;
     const firstId = this.nextId;
     const alerts: AlertPayload[] = [];
     let committed: Reading[] = [];
@@ -189,33 +180,27 @@ export class SqliteOutbox implements Outbox {
     }
     this.pendingReadings = [];
     this.pendingMessages = [];
-    this.pendingAcks = [];
-    for (const id of acks) this.acked.delete(id);
+    this.flights.acksCommitted(acks);
     if (this.nextId > firstId) this.commitLog.record(this.now(), firstId);
     this.unsyncedSinceMs ??= this.now();
     this.notify(committed, alerts);
   }
 
   nextBatch(options: NextBatchOptions): OutgoingMessage[] {
-    const db = this.requireOpen();
-    if (options.liveSinceMs !== this.lastLiveSinceMs) {
-      // A new connection: what was live may now be backlog; rescan (in-flight rows are skipped).
-      this.lastLiveSinceMs = options.liveSinceMs;
-      this.historyCursor = 0;
-      this.liveCursor = 0;
-    }
+    this.requireOpen();
+    const f = this.flights;
+    f.connection(options.liveSinceMs);
     const budget: Budget = { messages: options.maxMessages, bytes: options.maxBytes, out: 0 };
     const out: OutgoingMessage[] = [];
-    this.reader.takeStoredMessages(budget, this.inflight.size + this.acked.size, out);
+    this.reader.takeStoredMessages(budget, f.busyCount(), out);
     const boundary = this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
-    this.liveCursor = Math.max(this.liveCursor, boundary - 1);
-    this.liveCursor = this.reader.takeReadings(this.liveCursor, this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
+    f.liveCursor = this.reader.takeReadings(Math.max(f.liveCursor, boundary - 1), this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
     const batchSize = this.config.drain.historyBatch;
-    this.historyCursor = this.reader.takeReadings(this.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
+    f.historyCursor = this.reader.takeReadings(f.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
       const stream = table === 'readings' ? message.topic.split('/')[1]! : message.lane === 'alert' ? alertStream : healthStream;
-      for (const id of message.ids) this.inflight.set(id, { table, stream });
+      f.handOut(message.ids, { table, stream });
       this.counters.add(stream, 'sent', table === 'readings' ? message.readingCount : 1);
     }
     return out;
@@ -223,28 +208,14 @@ export class SqliteOutbox implements Outbox {
 
   ack(ids: number[]): void {
     this.requireOpen();
-    for (const id of ids) {
-      const flight = this.inflight.get(id);
-      // Not in flight: already acked, or evicted while in flight; either way counted once.
-      if (!flight) continue;
-      this.inflight.delete(id);
-      this.acked.add(id);
-      this.pendingAcks.push(id);
+    for (const flight of this.flights.acknowledge(ids)) {
       this.counters.add(flight.stream, 'acknowledged');
       this.streamDepth.add(flight.stream, -1);
     }
   }
 
   release(ids: number[]): void {
-    for (const id of ids) {
-      const flight = this.inflight.get(id);
-      if (!flight) continue;
-      this.inflight.delete(id);
-      if (flight.table === 'readings') {
-        this.liveCursor = Math.min(this.liveCursor, id - 1);
-        this.historyCursor = Math.min(this.historyCursor, id - 1);
-      }
-    }
+    this.flights.release(ids);
   }
 
   depth(): number {
@@ -335,7 +306,7 @@ export class SqliteOutbox implements Outbox {
 
   private trimHealth(db: Database): void {
     const ids = db.prepare<[number, number], { id: number }>('SELECT id FROM messages WHERE lane = ? ORDER BY id DESC LIMIT -1 OFFSET ?').all(messageLanes.health, healthKept);
-    const old = ids.map((row) => row.id).filter((id) => !this.inflight.has(id) && !this.acked.has(id));
+    const old = ids.map((row) => row.id).filter((id) => !this.flights.isBusy(id));
     deleteRows(db, old);
     this.counters.add(healthStream, 'evicted', old.length);
     this.streamDepth.add(healthStream, -old.length);
