@@ -1,3 +1,4 @@
+import { bufferCommand } from './buffer.ts';
 import { demoCommand } from './demo.ts';
 import { flowsPasswordCommand } from './flows-password.ts';
 import { probeCommand } from './probe.ts';
@@ -9,4 +10,4 @@ import { validateCommand } from './validate.ts';
 import { watchCommand } from './watch.ts';
 
 /** Every `citygw` command, in the order `citygw help` lists them. */
-export const commands: CliCommand[] = [runCommand, demoCommand, validateCommand, readCommand, scanCommand, probeCommand, watchCommand, flowsPasswordCommand];
+export const commands: CliCommand[] = [runCommand, demoCommand, validateCommand, readCommand, scanCommand, probeCommand, bufferCommand, watchCommand, flowsPasswordCommand];
