@@ -5,7 +5,7 @@ import type { Outbox, OutgoingMessage, SendLane } from '../outbox/types.ts';
 import type { BufferConfig } from '../outbox/config-schema.ts';
 import type { UplinkConfig } from './config-schema.ts';
 import { brokerUrls, connectOptions, safeUrl } from './connect-options.ts';
-import { DrainBudget } from './rate-limiter.ts';
+import { DrainBudget } from '../outbox/drain-budget.ts';
 import type { TopicSet } from './topics.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -72,7 +72,7 @@ export class MqttUplink {
   constructor(deps: UplinkDeps) {
     this.#deps = deps;
     this.#log = deps.log;
-    this.#budget = new DrainBudget(deps.drain.messagesPerSecond, deps.drain.bytesPerSecond);
+    this.#budget = new DrainBudget(deps.drain);
     this.#backoffMs = deps.config.reconnectMin;
   }
 
@@ -191,13 +191,14 @@ export class MqttUplink {
           await this.#wakeup.wait();
           continue;
         }
-        const freeSlots = this.#deps.drain.inflight - this.#inflight.size;
-        const allowed = Math.min(freeSlots, this.#budget.messagesAvailable());
-        if (allowed <= 0) {
-          await this.#wakeup.wait(freeSlots <= 0 ? undefined : this.#budget.waitMs());
+        const allowance = this.#budget.allowance(this.#inflight.size);
+        if (allowance.maxMessages <= 0) {
+          // Full in-flight window: a PUBACK wakes us. Empty bucket: wait for it to refill.
+          const windowFull = this.#inflight.size >= this.#deps.drain.inflight;
+          await this.#wakeup.wait(windowFull ? undefined : Math.max(1, this.#budget.waitMs()));
           continue;
         }
-        const batch = this.#deps.outbox.nextBatch({ liveSinceMs: this.#connectedSinceMs, maxMessages: allowed, maxBytes: Math.max(1, this.#budget.bytesAvailable()) });
+        const batch = this.#deps.outbox.nextBatch({ liveSinceMs: this.#connectedSinceMs, maxMessages: allowance.maxMessages, maxBytes: allowance.maxBytes });
         if (batch.length === 0) {
           await this.#wakeup.wait(1000);
           continue;
@@ -216,7 +217,7 @@ export class MqttUplink {
     const key = this.#nextInflightKey++;
     const generation = this.#generation;
     this.#inflight.set(key, message);
-    this.#budget.take(1, Buffer.byteLength(message.payload));
+    this.#budget.spend(1, Buffer.byteLength(message.payload));
     this.#counters.published[message.lane] += 1;
     client.publish(this.#deps.topics.resolve(message.topic), message.payload, { qos: 1 }, (error) => {
       if (generation !== this.#generation || !this.#inflight.delete(key)) return;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DrainBudget } from '../../gateway/uplink/rate-limiter.ts';
 import { topicSet } from '../../gateway/uplink/topics.ts';
 import { safeUrl } from '../../gateway/uplink/connect-options.ts';
 import { toPayload } from '../../gateway/reading.ts';
@@ -13,26 +12,6 @@ describe('topics', () => {
     expect(t.alerts).toBe('citygw/canal-01/alerts');
     expect(t.health).toBe('citygw/canal-01/health');
     expect(t.resolve('devices/x/readings')).toBe('citygw/canal-01/devices/x/readings');
-  });
-});
-
-describe('drain budget', () => {
-  it('refills messages and bytes at the configured rate', () => {
-    let nowMs = 0;
-    const budget = new DrainBudget(10, 1000, () => nowMs);
-    expect(budget.messagesAvailable()).toBe(10);
-    budget.take(10, 500);
-    expect(budget.messagesAvailable()).toBe(0);
-    expect(budget.waitMs()).toBe(100);
-    nowMs = 500;
-    expect(budget.messagesAvailable()).toBe(5);
-    expect(budget.bytesAvailable()).toBe(1000);
-    budget.take(1, 1500);
-    expect(budget.messagesAvailable()).toBe(0);
-    nowMs = 1000;
-    expect(budget.bytesAvailable()).toBe(0);
-    nowMs = 1600;
-    expect(budget.messagesAvailable()).toBeGreaterThan(0);
   });
 });
 
