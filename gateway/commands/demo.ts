@@ -40,7 +40,7 @@ export const demoCommand: CliCommand = {
     const field = await startDemoField({ dataDir, log: demoLog });
     const raw = {
       gateway: { id: 'demo-gw', site: { city: 'Chiang Mai', name: 'Mae Kha canal (simulated)', lat: 18.7883, lon: 98.9853 }, dataDir, healthInterval: '30s' },
-      uplink: { url: brokerUrl, topicPrefix: 'citygw', healthInterval: '30s' },
+      uplink: { url: brokerUrl, topicPrefix: 'citygw' },
       buffer: { path: 'outbox.db' },
       buses: field.buses,
       devices: field.devices,

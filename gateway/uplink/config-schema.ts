@@ -31,8 +31,12 @@ export const uplinkSchema = z.strictObject({
   /** First reconnect delay; doubles up to `reconnectMax` while the broker stays away. */
   reconnectMin: durationMs.default(1_000),
   reconnectMax: durationMs.default(60_000),
-  /** How often the health counters are published. */
-  healthInterval: durationMs.default(60_000),
+  /**
+   * How a backlog (what was stored while the link was down) is sent: `history` (default) in batches
+   * on `devices/{id}/history` after the live readings; `live`: one reading per message on
+   * `devices/{id}/readings`, oldest first, for platforms that subscribe to `readings` only.
+   */
+  backlog: z.enum(['history', 'live']).default('history'),
 });
 
 export type UplinkConfig = z.output<typeof uplinkSchema>;

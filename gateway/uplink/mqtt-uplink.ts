@@ -198,7 +198,9 @@ export class MqttUplink {
           await this.#wakeup.wait(windowFull ? undefined : Math.max(1, this.#budget.waitMs()));
           continue;
         }
-        const batch = this.#deps.outbox.nextBatch({ liveSinceMs: this.#connectedSinceMs, maxMessages: allowance.maxMessages, maxBytes: allowance.maxBytes });
+        // With `backlog: live` everything stored counts as live: one reading per message, oldest first.
+        const liveSinceMs = this.#deps.config.backlog === 'live' ? 0 : this.#connectedSinceMs;
+        const batch = this.#deps.outbox.nextBatch({ liveSinceMs, maxMessages: allowance.maxMessages, maxBytes: allowance.maxBytes });
         if (batch.length === 0) {
           await this.#wakeup.wait(1000);
           continue;

@@ -1,15 +1,16 @@
 /**
  * A child process for the crash and outage tests: commits readings to a SqliteOutbox and drains it
- * to a real broker over mqtt.js, the way the gateway does. Settings come as JSON in
+ * to a real broker with the gateway's own MqttUplink, at rates no field bus produces. Settings come as JSON in
  * CITYGW_PUMP. It prints `ready` once open and, in drain-only mode, `drained` when the outbox is
  * empty and exits. Tests kill it with SIGKILL at random moments.
  */
 import { randomInt } from 'node:crypto';
-import mqtt from 'mqtt';
 import { silentLogger } from '../../gateway/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
-import { OutboxDrainer } from './outbox-drainer.ts';
+import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';
+import { MqttUplink } from '../../gateway/uplink/mqtt-uplink.ts';
+import { topicSet } from '../../gateway/uplink/topics.ts';
 
 export interface PumpSettings {
   dataDir: string;
@@ -29,12 +30,19 @@ const settings = JSON.parse(process.env.CITYGW_PUMP ?? '{}') as PumpSettings;
 const config = bufferSchema.parse({ minFreeDisk: 0, ...settings.buffer });
 const outbox = new SqliteOutbox({ config, dataDir: settings.dataDir, log: silentLogger() });
 outbox.open();
-const client = mqtt.connect(settings.url, { clientId: `pump-${process.pid}`, clean: true, reconnectPeriod: 100, connectTimeout: 2000 });
-client.on('error', () => {
-  // reconnects by itself; the test judges the outcome by what arrives
+const uplink = new MqttUplink({
+  config: uplinkSchema.parse({ url: settings.url, reconnectMin: '100ms', reconnectMax: '500ms', connectTimeout: '2s' }),
+  drain: config.drain,
+  clientId: `pump-${process.pid}`,
+  topics: topicSet('citygw', settings.gatewayId),
+  version: 'test',
+  log: silentLogger(),
+  outbox,
+  statusDevices: () => [],
 });
-const drainer = new OutboxDrainer(outbox, client, `citygw/${settings.gatewayId}/`, config.drain);
-drainer.start();
+outbox.addListener({ readingsCommitted: () => uplink.wake(), alertsCommitted: () => uplink.wake() });
+const running = new AbortController();
+await uplink.start(running.signal);
 
 let produced = 0;
 let alerts = 0;
@@ -55,17 +63,20 @@ if (settings.readingsPerSecond > 0) {
 }
 
 if (settings.drainOnly) {
-  drainer.onIdle = () => {
-    if (outbox.depth() > 0) return;
-    drainer.stop();
-    outbox.close();
-    process.stdout.write('drained\n');
-    client.end(false, {}, () => process.exit(0));
-  };
+  const idle = setInterval(() => {
+    if (outbox.depth() > 0 || uplink.counters().inflight > 0) return;
+    clearInterval(idle);
+    void uplink.stop().then(() => {
+      outbox.close();
+      process.stdout.write('drained\n');
+      process.exit(0);
+    });
+  }, 50);
 }
 process.on('SIGTERM', () => {
-  drainer.stop();
-  outbox.close();
-  process.exit(0);
+  void uplink.stop().then(() => {
+    outbox.close();
+    process.exit(0);
+  });
 });
 process.stdout.write('ready\n');
