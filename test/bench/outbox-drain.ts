@@ -1,10 +1,11 @@
 /**
  * Drain benchmark against a real Mosquitto on loopback. From a backlog of N readings (default
  * 1,000,000):
- *  - live lane (one reading per message, QoS 1) through the outbox, against plain mqtt.js QoS 1
- *    publishing of the same payloads with the same in-flight window (the baseline, same run);
- *  - history lane (batched `{readings: [...]}` messages), drained by a fresh process that opens
- *    the backlog file, as a gateway does after a restart, so its peak RSS is the drain's own.
+ *  - live lane (one reading per message, QoS 1): the gateway's MqttUplink draining the outbox
+ *    (`uplink.backlog: live`), against plain mqtt.js QoS 1 publishing of the same payloads with the
+ *    same in-flight window (the baseline, same run, alternating: baseline, gateway, baseline, gateway);
+ *  - history lane (batched `{readings: [...]}` messages): the MqttUplink in a fresh process that
+ *    opens the backlog file, as a gateway does after a restart, so its peak RSS is the drain's own.
  *
  *   node --disable-warning=ExperimentalWarning test/bench/outbox-drain.ts [readings] [inflight]
  */
@@ -17,8 +18,10 @@ import { silentLogger } from '../../gateway/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
 import { toPayload, type NewReading } from '../../gateway/reading.ts';
+import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';
+import { MqttUplink } from '../../gateway/uplink/mqtt-uplink.ts';
+import { topicSet } from '../../gateway/uplink/topics.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
-import { OutboxDrainer } from '../helpers/outbox-drainer.ts';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const inflight = Number(process.argv[3] ?? 100);
@@ -42,12 +45,12 @@ const rssSampler = setInterval(() => {
   peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
 }, 50);
 
-function fill(dir: string): SqliteOutbox {
+function fill(dir: string, count: number = total): SqliteOutbox {
   const config = bufferSchema.parse({ minFreeDisk: 0, maxRows: 100_000_000, maxBytes: '8GB', drain: { historyBatch, inflight, messagesPerSecond: 1e9, bytesPerSecond: 1e12 } });
   const box = new SqliteOutbox({ config, dataDir: dir, log: silentLogger() });
   box.open();
-  for (let start = 0; start < total; start += 5000) {
-    for (let i = start; i < Math.min(total, start + 5000); i++) box.appendReading(reading(i));
+  for (let start = 0; start < count; start += 5000) {
+    for (let i = start; i < Math.min(count, start + 5000); i++) box.appendReading(reading(i));
     box.flush();
   }
   return box;
@@ -62,20 +65,34 @@ async function connect(url: string): Promise<MqttClient> {
   return client;
 }
 
-/** Drains the whole outbox as backlog (history lane) through mqtt.js. */
-async function drainHistory(box: SqliteOutbox, url: string): Promise<{ seconds: number; readings: number; messages: number; rssMb: number; rssAtOpenMb: number }> {
+/** Drains the whole outbox with the gateway's MqttUplink; resolves when every row is acknowledged. */
+async function drainWithUplink(box: SqliteOutbox, url: string, backlog: 'live' | 'history'): Promise<{ seconds: number; messages: number; rssMb: number; rssAtOpenMb: number }> {
   const rssAtOpenMb = process.memoryUsage.rss() / 1024 ** 2;
-  const client = await connect(url);
-  const drainer = new OutboxDrainer(box, client, 'citygw/bench-gw/', { historyBatch, inflight, messagesPerSecond: 1e9, bytesPerSecond: 1e12 });
+  const uplink = new MqttUplink({
+    config: uplinkSchema.parse({ url, backlog }),
+    drain: bufferSchema.parse({ drain: { historyBatch, inflight, messagesPerSecond: 1e9, bytesPerSecond: 1e12 } }).drain,
+    clientId: `bench-uplink-${process.pid}-${backlog}`,
+    topics: topicSet('citygw', 'bench-gw'),
+    version: 'bench',
+    log: silentLogger(),
+    outbox: box,
+    statusDevices: () => [],
+  });
   peakRssBytes = 0;
   const started = performance.now();
-  drainer.start();
-  await drainer.drainUntil(total);
+  await uplink.start(new AbortController().signal);
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (box.depth() > 0 || uplink.counters().inflight > 0) return;
+      clearInterval(poll);
+      resolve();
+    }, 5);
+  });
   const seconds = (performance.now() - started) / 1000;
-  drainer.stop();
+  const counters = uplink.counters();
+  await uplink.stop();
   box.close();
-  await client.endAsync();
-  return { seconds, readings: drainer.acknowledgedReadings, messages: drainer.acknowledgedMessages, rssMb: peakRssBytes / 1024 ** 2, rssAtOpenMb };
+  return { seconds, messages: counters.acknowledged.live + counters.acknowledged.history, rssMb: peakRssBytes / 1024 ** 2, rssAtOpenMb };
 }
 
 /** Runs this file again in a child process in another role (`fill` or `drain-history`). */
@@ -122,33 +139,25 @@ async function plainMqtt(client: MqttClient, from: number, count: number, seqs: 
 }
 
 /**
- * Live lane against the baseline, in alternating slices of a tenth each, so both see the same
- * load from whatever else runs on the machine.
+ * Live lane against the baseline: two rounds of (baseline, gateway) on half the backlog each, so
+ * both see the same load from whatever else runs on the machine.
  */
-async function liveAgainstBaseline(url: string, dir: string): Promise<{ liveS: number; baseS: number; liveReadings: number }> {
-  const box = fill(join(dir, 'live'));
-  const outboxClient = await connect(url);
+async function liveAgainstBaseline(url: string, dir: string): Promise<{ liveS: number; baseS: number; liveMessages: number }> {
   const baseClient = await connect(url);
-  const drainer = new OutboxDrainer(box, outboxClient, 'citygw/bench-gw/', { historyBatch, inflight, messagesPerSecond: 1e9, bytesPerSecond: 1e12 });
-  // Rows committed before the connection are backlog; for this run count them all as live.
-  drainer.liveSinceOverrideMs = 0;
-  drainer.start();
-  const slices = 10;
   const seqs = new Map<string, number>();
   let liveS = 0;
   let baseS = 0;
-  for (let slice = 1; slice <= slices; slice++) {
-    const from = Math.floor(((slice - 1) * total) / slices);
-    const to = Math.floor((slice * total) / slices);
-    baseS += await plainMqtt(baseClient, from, to - from, seqs);
-    const started = performance.now();
-    await drainer.drainUntil(to);
-    liveS += (performance.now() - started) / 1000;
+  let liveMessages = 0;
+  const half = Math.floor(total / 2);
+  for (const [round, count] of [[0, half], [1, total - half]] as const) {
+    baseS += await plainMqtt(baseClient, round * half, count, seqs);
+    const box = fill(join(dir, `live-${round}`), count);
+    const result = await drainWithUplink(box, url, 'live');
+    liveS += result.seconds;
+    liveMessages += result.messages;
   }
-  drainer.stop();
-  box.close();
-  await Promise.all([outboxClient.endAsync(), baseClient.endAsync()]);
-  return { liveS, baseS, liveReadings: drainer.acknowledgedReadings };
+  await baseClient.endAsync();
+  return { liveS, baseS, liveMessages };
 }
 
 const role = process.env.CITYGW_BENCH_ROLE;
@@ -159,7 +168,7 @@ if (role === 'fill') {
   const config = bufferSchema.parse({ minFreeDisk: 0, maxRows: 100_000_000, maxBytes: '8GB', drain: { historyBatch, inflight } });
   const box = new SqliteOutbox({ config, dataDir: process.env.CITYGW_BENCH_DIR!, log: silentLogger() });
   box.open();
-  const result = await drainHistory(box, process.env.CITYGW_BENCH_URL!);
+  const result = await drainWithUplink(box, process.env.CITYGW_BENCH_URL!, 'history');
   clearInterval(rssSampler);
   process.stdout.write(JSON.stringify(result));
 } else {
@@ -175,17 +184,17 @@ async function main(): Promise<void> {
 
     const live = await liveAgainstBaseline(broker.url, dir);
     process.stdout.write(`baseline plain mqtt.js QoS 1        ${fmt(total / live.baseS)} readings/s   (${live.baseS.toFixed(1)} s)\n`);
-    process.stdout.write(`outbox live lane (1 per message)    ${fmt(live.liveReadings / live.liveS)} readings/s   (${live.liveS.toFixed(1)} s)\n`);
-    const liveRatio = live.liveReadings / live.liveS / (total / live.baseS);
-    process.stdout.write(`live ratio: ${liveRatio.toFixed(2)} of baseline (target >= 0.80) ${liveRatio >= 0.8 ? 'OK' : 'BELOW TARGET'} (10 alternating slices)\n`);
+    process.stdout.write(`gateway live lane (1 per message)   ${fmt(live.liveMessages / live.liveS)} readings/s   (${live.liveS.toFixed(1)} s)\n`);
+    const liveRatio = live.liveMessages / live.liveS / (total / live.baseS);
+    process.stdout.write(`live ratio: ${liveRatio.toFixed(2)} of baseline (target >= 0.80) ${liveRatio >= 0.8 ? 'OK' : 'BELOW TARGET'} (2 alternating rounds)\n`);
 
     const historyDir = join(dir, 'history');
     inChild('fill', historyDir);
-    const history = JSON.parse(inChild('drain-history', historyDir, broker.url)) as Awaited<ReturnType<typeof drainHistory>>;
-    const historyRate = history.readings / history.seconds;
-    process.stdout.write(`outbox history lane (${historyBatch} per message) ${fmt(historyRate)} readings/s   (${history.seconds.toFixed(1)} s, ${history.messages.toLocaleString('en-US')} messages)\n`);
+    const history = JSON.parse(inChild('drain-history', historyDir, broker.url)) as Awaited<ReturnType<typeof drainWithUplink>>;
+    const historyRate = total / history.seconds;
+    process.stdout.write(`gateway history lane (${historyBatch} per message) ${fmt(historyRate)} readings/s   (${history.seconds.toFixed(1)} s, ${history.messages.toLocaleString('en-US')} messages)\n`);
     process.stdout.write(`history: ${historyRate >= 100_000 ? 'OK' : 'BELOW TARGET'} (target >= 100,000 readings/s)\n`);
-    if (live.liveReadings !== total || history.readings !== total) process.stdout.write(`WARNING: acknowledged ${live.liveReadings} live and ${history.readings} history readings of ${total}\n`);
+    if (live.liveMessages !== total) process.stdout.write(`WARNING: acknowledged ${live.liveMessages} live messages of ${total}\n`);
     process.stdout.write(`peak RSS of a fresh process draining the backlog: ${history.rssMb.toFixed(0)} MB (${history.rssAtOpenMb.toFixed(0)} MB after opening it)\n`);
   } finally {
     clearInterval(rssSampler);
