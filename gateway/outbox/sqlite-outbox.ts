@@ -193,7 +193,8 @@ export class SqliteOutbox implements Outbox {
     const budget: Budget = { messages: options.maxMessages, bytes: options.maxBytes, out: 0 };
     const out: OutgoingMessage[] = [];
     this.reader.takeStoredMessages(budget, f.busyCount(), out);
-    const boundary = this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
+    // liveSinceMs <= 0: every stored row is live (`uplink.backlog: live`), also rows from before a restart.
+    const boundary = options.liveSinceMs <= 0 ? 1 : this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
     f.liveCursor = this.reader.takeReadings(Math.max(f.liveCursor, boundary - 1), this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
     const batchSize = this.config.drain.historyBatch;
     f.historyCursor = this.reader.takeReadings(f.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));

@@ -22,7 +22,7 @@ export interface OutgoingMessage {
 }
 
 export interface NextBatchOptions {
-  /** Readings stored before this time are backlog (history lane); newer ones are live. */
+  /** Readings stored before this time are backlog (history lane); newer ones are live. 0: all live. */
   liveSinceMs: number;
   maxMessages: number;
   maxBytes: number;

@@ -196,6 +196,9 @@ export class MqttUplink {
           // Full in-flight window: a PUBACK wakes us. Empty bucket: wait for it to refill.
           const windowFull = this.#inflight.size >= this.#deps.drain.inflight;
           await this.#wakeup.wait(windowFull ? undefined : Math.max(1, this.#budget.waitMs()));
+          // PUBACKs come in bursts: let the rest of the burst land, then refill the window in one
+          // nextBatch call instead of one call per acknowledged message.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         // With `backlog: live` everything stored counts as live: one reading per message, oldest first.

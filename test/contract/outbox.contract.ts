@@ -148,6 +148,17 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(historyPayload(after[0]!).map((r) => r.seq)).toEqual([2, 3, 4]);
     });
 
+    it('with liveSinceMs 0 sends everything live, one reading per message, also rows from before a restart', () => {
+      for (let i = 0; i < 3; i++) outbox.appendReading(sample('a', i));
+      outbox.flush();
+      reopen();
+      outbox.appendReading(sample('a', 3));
+      outbox.flush();
+      const batch = outbox.nextBatch({ liveSinceMs: 0, ...all });
+      expect(batch.map((m) => m.lane)).toEqual(['live', 'live', 'live', 'live']);
+      expect(batch.map((m) => (JSON.parse(m.payload) as ReadingPayload).seq)).toEqual([1, 2, 3, 4]);
+    });
+
     it('respects maxMessages and maxBytes, but always lets one message through', () => {
       for (let i = 0; i < 10; i++) outbox.appendReading(sample('a', i));
       outbox.flush();
