@@ -1,16 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import type { StreamCounters } from './types.ts';
+import type { LossCounts, StreamCounters } from './types.ts';
 
 /** The persisted counts of one stream (the rest of StreamCounters is computed from the table). */
-export interface Counts {
-  produced: number;
-  stored: number;
-  sent: number;
-  acknowledged: number;
-  evicted: number;
-  expired: number;
-  rejected: number;
-}
+export type Counts = LossCounts;
 
 export type CountName = keyof Counts;
 

@@ -28,8 +28,8 @@ export interface NextBatchOptions {
   maxBytes: number;
 }
 
-/** Loss accounting per lane and stream, for the health topic and `citygw buffer`. */
-export interface StreamCounters {
+/** The persisted loss counts of one lane or stream. */
+export interface LossCounts {
   produced: number;
   stored: number;
   sent: number;
@@ -37,6 +37,10 @@ export interface StreamCounters {
   evicted: number;
   expired: number;
   rejected: number;
+}
+
+/** Loss accounting per lane and stream, for the health topic and `citygw buffer`. */
+export interface StreamCounters extends LossCounts {
   depth: number;
   oldestTsMs: number | null;
 }

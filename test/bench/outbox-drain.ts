@@ -22,22 +22,15 @@ import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';
 import { MqttUplink } from '../../gateway/uplink/mqtt-uplink.ts';
 import { topicSet } from '../../gateway/uplink/topics.ts';
 import { startMosquitto } from '../helpers/mosquitto.ts';
+import { benchReading } from '../helpers/outbox-fixtures.ts';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const inflight = Number(process.argv[3] ?? 100);
 const historyBatch = 500;
 const devices = 8;
-const t0 = Date.UTC(2026, 10, 21);
 
 function reading(i: number): NewReading {
-  return {
-    device: `canal-${i % devices}`,
-    kind: 'flood-level',
-    tsMs: t0 + i * 125,
-    values: { level: Math.round(1200 + 300 * Math.sin(i / 5000)) / 1000, rate: Math.round(Math.cos(i / 700) * 100) / 1000, battery: 12.4 + (i % 7) / 10, signal: 60 + (i % 30) },
-    units: { level: 'm', rate: 'm/h', battery: 'V', signal: '%' },
-    quality: 'good',
-  };
+  return benchReading(i, devices);
 }
 
 let peakRssBytes = 0;

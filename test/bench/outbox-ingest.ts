@@ -13,22 +13,14 @@ import { silentLogger } from '../../gateway/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
 import { toPayload, type NewReading } from '../../gateway/reading.ts';
+import { benchReading } from '../helpers/outbox-fixtures.ts';
 
 const total = Number(process.argv[2] ?? 300_000);
 const perCommit = Number(process.argv[3] ?? 1000);
 const devices = 8;
-const t0 = Date.UTC(2026, 10, 21);
 
-/** A 4-value sample like a flood-level station's: level, rate, battery, signal. */
 function reading(i: number): NewReading {
-  return {
-    device: `canal-${i % devices}`,
-    kind: 'flood-level',
-    tsMs: t0 + i * 125,
-    values: { level: Math.round(1200 + 300 * Math.sin(i / 5000)) / 1000, rate: Math.round(Math.cos(i / 700) * 100) / 1000, battery: 12.4 + (i % 7) / 10, signal: 60 + (i % 30) },
-    units: { level: 'm', rate: 'm/h', battery: 'V', signal: '%' },
-    quality: 'good',
-  };
+  return benchReading(i, devices);
 }
 
 function usedBytes(db: BetterSqlite3.Database): number {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { freePort, portOpen } from './free-port.ts';
 
 /** A Mosquitto broker started by a test, listening on 127.0.0.1 only. */
 export interface RunningMosquitto {
@@ -31,17 +30,6 @@ export interface MosquittoOptions {
 }
 
 const mosquittoBin = process.env.CITYGW_MOSQUITTO ?? '/usr/sbin/mosquitto';
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /**
  * Starts Debian's Mosquitto with a temp config (`listener PORT 127.0.0.1`, anonymous, no
@@ -90,7 +78,7 @@ async function startOn(port: number, options: MosquittoOptions): Promise<Running
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   while (Date.now() < deadline) {
     if (exited) break;
-    if (await canConnect(port)) return { port, url: `mqtt://127.0.0.1:${port}`, log: () => output, stop };
+    if (await portOpen(port)) return { port, url: `mqtt://127.0.0.1:${port}`, log: () => output, stop };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await stop();

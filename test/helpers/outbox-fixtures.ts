@@ -13,6 +13,18 @@ export function floodReading(device: string, tsMs: number, level = 1.25): NewRea
   return { device, kind: 'flood-level', tsMs, values: { level, rate: -0.02, battery: 12.6, signal: 78 }, units: { level: 'm', rate: 'm/h', battery: 'V', signal: '%' }, quality: 'good' };
 }
 
+/** The benchmarks' i-th 4-value sample (level, rate, battery, signal), spread over `devices` stations. */
+export function benchReading(i: number, devices: number, t0Ms: number = Date.UTC(2026, 10, 21)): NewReading {
+  return {
+    device: `canal-${i % devices}`,
+    kind: 'flood-level',
+    tsMs: t0Ms + i * 125,
+    values: { level: Math.round(1200 + 300 * Math.sin(i / 5000)) / 1000, rate: Math.round(Math.cos(i / 700) * 100) / 1000, battery: 12.4 + (i % 7) / 10, signal: 60 + (i % 30) },
+    units: { level: 'm', rate: 'm/h', battery: 'V', signal: '%' },
+    quality: 'good',
+  };
+}
+
 export function floodAlert(n: number): AlertInput {
   return { id: `flood-stage:canal-${n}`, state: 'raised', severity: 'critical', rule: 'flood-stage', device: 'canal', message: { th: 'ระดับน้ำสูง', en: 'Water level high' } };
 }

@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
 import { OutboxPeek } from '../helpers/e2e-outbox.ts';
 import { seedFlows, shippedFlowWithEnv } from '../helpers/flows-host-process.ts';
-import { freePort, waitFor } from '../helpers/free-port.ts';
+import { freePort, portOpen, waitFor } from '../helpers/free-port.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { subscribe, type ReceivedMessage, type Subscriber } from '../helpers/subscriber.ts';
 
@@ -23,17 +22,6 @@ const stages = { watchM: 3.2, alertM: 3.7, criticalM: 4.0, hysteresisM: 0.1, min
 /** Relay module coils as the gateway config names them (the profile's relay_1..relay_3). */
 const coil = { siren: 'relay_1', beacon: 'relay_2', valve: 'relay_3' } as const;
 const thai = /[\u0E00-\u0E7F]/;
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 interface ReadingMsg {
   device: string;
