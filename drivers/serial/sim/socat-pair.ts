@@ -36,8 +36,15 @@ export async function startSocatPair(base: string): Promise<SocatPair> {
 
   const plug = async (): Promise<void> => {
     if (proc) return;
-    const child = spawn('socat', [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${gatewayPath}`], { stdio: 'ignore' });
+    // Its own process group: a terminal's Ctrl-C reaches the demo, which then stops the gateway
+    // before the simulated lines, instead of every socat dying first under the gateway's feet.
+    const child = spawn('socat', [`pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${gatewayPath}`], { stdio: 'ignore', detached: true });
     proc = child;
+    const killOnExit = (): void => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new GatewayError(ErrorCodes.ServiceFailed, `cannot start socat: ${e.message}`, { cause: e }))));
     failed.catch(() => undefined);
     await Promise.race([waitFor(() => existsSync(gatewayPath) && existsSync(devicePath), startDeadlineMs, 'socat did not create its ptys'), failed]);
