@@ -69,6 +69,11 @@ export class StreamDepth {
     return total;
   }
 
+  /** Alert and health rows not yet acknowledged. */
+  messageRows(): number {
+    return (this.depth.get(alertStream) ?? 0) + (this.depth.get(healthStream) ?? 0);
+  }
+
   readingRows(): number {
     let rows = 0;
     for (const [stream, n] of this.depth) if (!isMessageStream(stream)) rows += n;

@@ -192,7 +192,8 @@ export class SqliteOutbox implements Outbox {
     f.connection(options.liveSinceMs);
     const budget: Budget = { messages: options.maxMessages, bytes: options.maxBytes, out: 0 };
     const out: OutgoingMessage[] = [];
-    this.reader.takeStoredMessages(budget, f.busyCount(), out);
+    // Most calls find no alert or health waiting; the depth says so without a query.
+    if (this.streamDepth.messageRows() > 0) this.reader.takeStoredMessages(budget, f.busyCount(), out);
     // liveSinceMs <= 0: every stored row is live (`uplink.backlog: live`), also rows from before a restart.
     const boundary = options.liveSinceMs <= 0 ? 1 : this.commitLog.firstIdSince(options.liveSinceMs, this.nextId);
     f.liveCursor = this.reader.takeReadings(Math.max(f.liveCursor, boundary - 1), this.nextId, 1, budget, out, (rows) => buildLive(rows, budget));
