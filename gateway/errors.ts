@@ -80,3 +80,9 @@ export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
 }
+
+/** The system error code of a failed I/O call (`ENOENT`, `EACCES` ...), or its message. */
+export function errorCode(thrown: unknown): string {
+  if (thrown instanceof Error && 'code' in thrown && typeof thrown.code === 'string') return thrown.code;
+  return toError(thrown).message;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import { ErrorCodes, GatewayError, errorCode } from '../errors.ts';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.ts';
 import { formatPath, type ConfigProblem } from './problems.ts';
 import { checkModbusProfiles } from '../../drivers/modbus/config-checks.ts';
@@ -68,8 +68,7 @@ export function loadConfig(file: string): LoadedConfig {
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : toError(error).message;
-    throw new GatewayError(ErrorCodes.ConfigNotFound, `cannot read config file ${absolute}: ${code}`, { cause: error });
+    throw new GatewayError(ErrorCodes.ConfigNotFound, `cannot read config file ${absolute}: ${errorCode(error)}`, { cause: error });
   }
   return loadConfigText(text, absolute);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { errorCode } from '../errors.ts';
 
 /**
  * A secret from the config. Its value is only reachable through `reveal()`; printing, logging or
@@ -56,7 +57,7 @@ export const secret = z
       }
       return new Secret(text, `file ${value.file}`);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read secret file ${value.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` });
+      ctx.addIssue({ code: 'custom', message: `cannot read secret file ${value.file}: ${errorCode(error)}` });
       return z.NEVER;
     }
   });
