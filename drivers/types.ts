@@ -30,6 +30,8 @@ export interface FieldService {
   start(signal: AbortSignal): Promise<void>;
   /** Stops the service, finishing a transaction in progress. */
   stop(): Promise<void>;
+  /** Counters of the bus or port (timeouts, CRC errors, noise bytes ...), for the health topic. */
+  stats?(): object;
 }
 
 export interface WriteRequest {

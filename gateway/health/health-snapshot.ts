@@ -17,6 +17,8 @@ export interface HealthPayload {
     streams: OutboxStats['streams'];
   };
   devices: DeviceStats[];
+  /** Per bus or port: transactions, timeouts, CRC errors, noise bytes, port errors (device counters are in `devices`). */
+  buses: Array<Record<string, unknown>>;
   process: { rssBytes: number; heapUsedBytes: number };
 }
 
@@ -28,6 +30,7 @@ export interface HealthSources {
   outboxStats(): OutboxStats;
   outboxDepth(): number;
   deviceStats(): DeviceStats[];
+  busStats(): object[];
 }
 
 export function buildHealth(sources: HealthSources, nowMs: number = Date.now()): HealthPayload {
@@ -41,6 +44,10 @@ export function buildHealth(sources: HealthSources, nowMs: number = Date.now()):
     uplink: sources.uplink(),
     outbox: { depth: sources.outboxDepth(), bytesOnDisk: stats.bytesOnDisk, openState: stats.openState, lanes: stats.lanes, streams: stats.streams },
     devices: sources.deviceStats(),
+    buses: sources.busStats().map((stats) => {
+      const { devices: _perDevice, ...bus } = stats as Record<string, unknown>;
+      return bus;
+    }),
     process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
   };
 }

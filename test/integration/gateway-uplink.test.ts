@@ -118,6 +118,11 @@ devices:
       if (gw.exitCode === null) gw.kill('SIGKILL');
     }
 
+    // Health carries loss counters and the bus's own counters.
+    const health = sub.messages.filter((m) => m.topic === 'citygw/canal-test/health').at(-1)!.payload as { buses: Array<{ bus: string; transactions: number }>; outbox: { streams: Record<string, { stored: number }> } };
+    expect(health.buses.find((b) => b.bus === 'plc')?.transactions).toBeGreaterThan(0);
+    expect(health.outbox.streams['canal-level']?.stored).toBeGreaterThan(0);
+
     // Everything published matches its schema in the AsyncAPI document.
     for (const message of sub.messages) {
       const validate = validators[schemaForTopic(message.topic)];
