@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -6,18 +7,21 @@ import { startDemoField } from '../demo/devices.ts';
 import { portInUse, startEmbeddedBroker, type EmbeddedBroker } from '../demo/embedded-broker.ts';
 import { child, createRootLogger } from '../log.ts';
 import { parseCommandArgs } from './args.ts';
+import { hashEditorPassword } from './flows-password.ts';
 import { untilShutdownSignal } from './shutdown.ts';
 import type { CliCommand } from './types.ts';
 
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'run the gateway on simulated devices and an embedded MQTT broker',
-  usage: 'citygw demo [--broker mqtt://HOST:PORT] [--port 1883] [--data DIR]',
+  usage: 'citygw demo [--broker mqtt://HOST:PORT] [--port 1883] [--data DIR] [--editor] [--editor-port 1880]',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {
       broker: { type: 'string' },
       port: { type: 'string', default: '1883' },
       data: { type: 'string', default: 'data/demo' },
+      editor: { type: 'boolean', default: false },
+      'editor-port': { type: 'string', default: '1880' },
     });
     const log = createRootLogger();
     const demoLog = child(log, 'demo');
@@ -37,6 +41,15 @@ export const demoCommand: CliCommand = {
       }
     }
 
+    // --editor: the Node-RED editor with a login made for this run (password shown once, hash on disk).
+    const editorPassword = values.editor ? randomBytes(9).toString('base64url') : null;
+    let editor: Record<string, unknown> = { enabled: false };
+    if (editorPassword) {
+      const hashFile = resolve(dataDir, 'flows-editor.hash');
+      writeFileSync(hashFile, `${await hashEditorPassword(editorPassword)}\n`, { mode: 0o600 });
+      editor = { enabled: true, host: '127.0.0.1', port: Number(values['editor-port']), username: 'admin', passwordHash: { file: hashFile } };
+    }
+
     const field = await startDemoField({ dataDir, log: demoLog });
     const raw = {
       gateway: { id: 'demo-gw', site: { city: 'Chiang Mai', name: 'Mae Kha canal (simulated)', lat: 18.7883, lon: 98.9853 }, dataDir, healthInterval: '30s' },
@@ -44,7 +57,7 @@ export const demoCommand: CliCommand = {
       buffer: { path: 'outbox.db' },
       buses: field.buses,
       devices: field.devices,
-      flows: { env: field.flowsEnv },
+      flows: { env: field.flowsEnv, editor },
     };
     const configFile = resolve(dataDir, 'citygw-demo.yaml');
     const yamlText = `# Written by \`citygw demo\`: the config the demo runs with (device ports change each run).\n${stringify(raw)}`;
@@ -62,6 +75,9 @@ export const demoCommand: CliCommand = {
       ...field.describe.map((line) => `  device:        ${line}`),
       `  config used:   ${configFile}`,
       `  outbox:        ${resolve(dataDir, 'outbox.db')}`,
+      editorPassword
+        ? `  rules editor:  http://127.0.0.1:${values['editor-port']}/  user admin, password ${editorPassword} (this run only)`
+        : '  rules editor:  off (start with --editor to open it on 127.0.0.1 with a login)',
       '',
       'Watch what it publishes, in another terminal:',
       `  mosquitto_sub -h 127.0.0.1 -p ${new URL(brokerUrl).port || 1883} -t 'citygw/#' -v`,

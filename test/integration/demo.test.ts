@@ -10,11 +10,23 @@ import { subscribe } from '../helpers/subscriber.ts';
 describe('citygw demo (what npm start runs)', () => {
   it('serves simulated devices through the real gateway to its embedded broker, tells the user how to watch, and stops cleanly', async () => {
     const port = await freePort();
+    const editorPort = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'citygw-demo-'));
-    const demo = spawnCli(['demo', '--port', String(port), '--data', dataDir]);
+    const demo = spawnCli(['demo', '--port', String(port), '--data', dataDir, '--editor', '--editor-port', String(editorPort)]);
     try {
       await waitFor('the demo banner', () => demo.output().includes('city-gateway demo is running.'), 40_000);
       expect(demo.output()).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'citygw/#' -v`);
+      // --editor: the rules editor needs the login printed for this run, and nothing works without it.
+      const password = /user admin, password (\S+)/.exec(demo.output())?.[1];
+      expect(password).toBeDefined();
+      const editor = `http://127.0.0.1:${editorPort}`;
+      expect((await fetch(`${editor}/flows`)).status).toBe(401);
+      const login = (pw: string) => fetch(`${editor}/auth/token`, { method: 'POST', body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'admin', password: pw }) });
+      expect((await login('wrong')).status).toBe(403);
+      const token = ((await (await login(password!)).json()) as { access_token: string }).access_token;
+      const flows = await fetch(`${editor}/flows`, { headers: { authorization: `Bearer ${token}` } });
+      expect(flows.status).toBe(200);
+      expect(JSON.stringify(await flows.json())).toContain('FLOOD_ALERT_M');
       const sub = await subscribe(`mqtt://127.0.0.1:${port}`, 'citygw/#');
       try {
         const topic = (device: string) => `citygw/demo-gw/devices/${device}/readings`;
