@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { loadConfig, inDataDir } from '../config/load.ts';
+import { inDataDir } from '../config/load.ts';
 import { isGatewayError } from '../errors.ts';
 import { inspectOutboxFile } from '../outbox/inspect.ts';
 import type { OutboxStats, StreamCounters } from '../outbox/types.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
-import { reportConfigError } from './config-problems.ts';
+import { loadConfigOrReport } from './config-problems.ts';
 import type { CliCommand } from './types.ts';
 
 const columns: Array<[keyof StreamCounters, string]> = [
@@ -57,15 +57,9 @@ export const bufferCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } });
     const file = requireOption(values.config, '--config FILE');
-    let path: string;
-    try {
-      const loaded = loadConfig(file);
-      path = inDataDir(loaded, loaded.config.buffer.path);
-    } catch (error) {
-      const code = reportConfigError(error, io);
-      if (code !== undefined) return code;
-      throw error;
-    }
+    const loaded = loadConfigOrReport(file, io);
+    if (typeof loaded === 'number') return loaded;
+    const path = inDataDir(loaded, loaded.config.buffer.path);
     if (!existsSync(path)) {
       io.err.write(`no outbox at ${path} yet (the gateway creates it when it first runs)\n`);
       return 1;

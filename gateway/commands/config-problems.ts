@@ -1,5 +1,6 @@
 import { isGatewayError, ErrorCodes } from '../errors.ts';
 import type { ConfigProblem } from '../config/problems.ts';
+import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { CommandIo } from './types.ts';
 
 /**
@@ -17,4 +18,18 @@ export function reportConfigError(error: unknown, io: CommandIo): number | undef
   io.err.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was started\n`);
   for (const problem of problems) io.err.write(`  ${problem.path}: ${problem.message}\n`);
   return 2;
+}
+
+/**
+ * Loads the config a command was given, or prints every problem (no stack trace) and returns the
+ * exit code 2, so that nothing is started on a bad config.
+ */
+export function loadConfigOrReport(file: string, io: CommandIo): LoadedConfig | number {
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    const code = reportConfigError(error, io);
+    if (code !== undefined) return code;
+    throw error;
+  }
 }

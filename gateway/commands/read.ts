@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.ts';
+import { loadConfigOrReport } from './config-problems.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
 import { child, createRootLogger } from '../log.ts';
 import type { NewReading, Reading } from '../reading.ts';
@@ -53,13 +53,8 @@ export const readCommand: CliCommand = {
       io.err.write(`missing ${!values.config ? '--config FILE' : '--device ID'}\nusage: ${usage}\n`);
       return 2;
     }
-    let loaded;
-    try {
-      loaded = loadConfig(values.config);
-    } catch (error) {
-      io.err.write(isGatewayError(error) ? problems(error) : `${toError(error).message}\n`);
-      return 2;
-    }
+    const loaded = loadConfigOrReport(values.config, io);
+    if (typeof loaded === 'number') return loaded;
     const log = child(createRootLogger({ level: process.env.CITYGW_LOG_LEVEL ?? 'warn' }), 'cli');
     // Readings taken during this command, so a camera's cabinet contacts come from a fresh read of
     // the contact module rather than showing "unknown".

@@ -1,7 +1,6 @@
-import { loadConfig } from '../config/load.ts';
 import { createRootLogger } from '../log.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
-import { reportConfigError } from './config-problems.ts';
+import { loadConfigOrReport } from './config-problems.ts';
 import { untilShutdownSignal } from './shutdown.ts';
 import type { CliCommand } from './types.ts';
 
@@ -12,14 +11,8 @@ export const runCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } });
     const file = requireOption(values.config, '--config FILE');
-    let loaded;
-    try {
-      loaded = loadConfig(file);
-    } catch (error) {
-      const code = reportConfigError(error, io);
-      if (code !== undefined) return code;
-      throw error;
-    }
+    const loaded = loadConfigOrReport(file, io);
+    if (typeof loaded === 'number') return loaded;
     const log = createRootLogger({ level: loaded.config.gateway.logLevel });
     // Loaded on demand: `validate` and `help` must stay fast on a Pi.
     const { Gateway } = await import('../gateway.ts');

@@ -1,6 +1,5 @@
-import { loadConfig } from '../config/load.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
-import { reportConfigError } from './config-problems.ts';
+import { loadConfigOrReport } from './config-problems.ts';
 import type { CliCommand } from './types.ts';
 
 export const validateCommand: CliCommand = {
@@ -10,15 +9,10 @@ export const validateCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { config: { type: 'string', short: 'c' } });
     const file = requireOption(values.config, '--config FILE');
-    try {
-      const loaded = loadConfig(file);
-      const { config } = loaded;
-      io.out.write(`${loaded.file}: valid (gateway ${config.gateway.id}, ${config.buses.length} bus(es), ${config.devices.length} device(s), uplink ${config.uplink ? 'configured' : 'none'})\n`);
-      return 0;
-    } catch (error) {
-      const code = reportConfigError(error, io);
-      if (code !== undefined) return code;
-      throw error;
-    }
+    const loaded = loadConfigOrReport(file, io);
+    if (typeof loaded === 'number') return loaded;
+    const { config } = loaded;
+    io.out.write(`${loaded.file}: valid (gateway ${config.gateway.id}, ${config.buses.length} bus(es), ${config.devices.length} device(s), uplink ${config.uplink ? 'configured' : 'none'})\n`);
+    return 0;
   },
 };
