@@ -67,6 +67,7 @@ export const demoCommand: CliCommand = {
     // Loaded on demand: `validate` and `help` must stay fast on a Pi.
     const { Gateway } = await import('../gateway.ts');
     const gateway = new Gateway({ loaded, log });
+    const shutdown = untilShutdownSignal(log);
     await gateway.start();
     const lines = [
       '',
@@ -86,7 +87,7 @@ export const demoCommand: CliCommand = {
       '',
     ];
     io.err.write(`${lines.join('\n')}\n`);
-    await untilShutdownSignal(log);
+    await shutdown;
     await gateway.stop();
     await field.stop();
     await broker?.close();

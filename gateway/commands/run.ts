@@ -17,8 +17,10 @@ export const runCommand: CliCommand = {
     // Loaded on demand: `validate` and `help` must stay fast on a Pi.
     const { Gateway } = await import('../gateway.ts');
     const gateway = new Gateway({ loaded, log });
+    // Listen for SIGTERM/SIGINT before starting: a stop during start-up then still shuts down in order.
+    const shutdown = untilShutdownSignal(log);
     await gateway.start();
-    await untilShutdownSignal(log);
+    await shutdown;
     await gateway.stop();
     log.flush();
     return 0;

@@ -246,11 +246,17 @@ export class MqttUplink {
       await this.#drainDone;
       return;
     }
+    const deadline = Date.now() + timeoutMs;
+    // Online: let what the stopping field side committed last go out too (bounded), so a clean
+    // stop leaves nothing behind that the broker could have had.
+    while (this.#state === 'online' && this.#deps.outbox.depth() > 0 && Date.now() < deadline - 1000) {
+      this.wake();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     this.#stopping = true;
     this.wake();
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     const client = this.#client;
-    const deadline = Date.now() + timeoutMs;
     if (client && this.#state === 'online') {
       while (this.#inflight.size > 0 && Date.now() < deadline && this.#state === 'online') await new Promise((r) => setTimeout(r, 20));
       await new Promise<void>((resolve) => {
