@@ -17,9 +17,9 @@ fi
 echo "[citygw setup] installing test peers: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 log=/tmp/citygw-apt.log
-if ! apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+if ! apt-get install -y "${missing[@]}" >"$log" 2>&1; then
   apt-get update >>"$log" 2>&1
-  apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 || {
+  apt-get install -y "${missing[@]}" >>"$log" 2>&1 || {
     echo "citygw: could not install ${missing[*]} (log: $log); install them and rerun." >&2
     exit 1
   }
