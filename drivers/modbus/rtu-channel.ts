@@ -78,6 +78,9 @@ export class RtuChannel implements ModbusChannel {
     const reply = new Promise<ModbusResponse>((resolve, reject) => {
       this.pending = new PendingTransaction(unit, request, { resolve, reject });
     });
+    // The answer (or an exception reply) can arrive while the write is still completing, before
+    // `await reply` below: mark the rejection handled now; the await still sees it.
+    reply.catch(() => undefined);
     const pending = this.pending!;
     traceFrame(this.log, 'tx', frame);
     try {

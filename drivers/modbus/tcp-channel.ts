@@ -66,6 +66,9 @@ export class TcpChannel implements ModbusChannel {
     const reply = new Promise<ModbusResponse>((resolve, reject) => {
       this.pending = new PendingTransaction(unit, request, { resolve, reject });
     });
+    // The answer (or an exception reply) can arrive while the write is still completing, before
+    // `await reply` below: mark the rejection handled now; the await still sees it.
+    reply.catch(() => undefined);
     const pending = this.pending!;
     this.pendingTid = tid;
     traceFrame(this.log, 'tx', frame);
