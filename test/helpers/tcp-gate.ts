@@ -1,20 +1,30 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP forwarder on 127.0.0.1 that a test can shut like a cut link: `cut()` drops every
- * connection and refuses new ones, `restore()` accepts again on the same port.
+ * A TCP forwarder on 127.0.0.1 standing for the cellular link, with two ways to fail:
+ * - `cut()` drops every connection and refuses new ones (`restore()` accepts again on the same port);
+ * - `blackhole()` keeps the connections open but lets no byte through in either direction (packets
+ *   lost on a failing link), so a publish leaves the gateway and is never acknowledged; `heal()`
+ *   drops the dead connections and forwards again.
  */
 export interface TcpGate {
   port: number;
   url: string;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  blackhole(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpGate(targetPort: number): Promise<TcpGate> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let dark = false;
+  const dropAll = (): void => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
   const listen = (port: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const s = createServer((inbound) => {
@@ -29,8 +39,12 @@ export async function startTcpGate(targetPort: number): Promise<TcpGate> {
         };
         inbound.on('error', drop).on('close', drop);
         outbound.on('error', drop).on('close', drop);
-        inbound.pipe(outbound);
-        outbound.pipe(inbound);
+        inbound.on('data', (chunk: Buffer) => {
+          if (!dark) outbound.write(chunk);
+        });
+        outbound.on('data', (chunk: Buffer) => {
+          if (!dark) inbound.write(chunk);
+        });
       });
       s.once('error', reject);
       s.listen(port, '127.0.0.1', () => {
@@ -43,8 +57,7 @@ export async function startTcpGate(targetPort: number): Promise<TcpGate> {
   const cut = async (): Promise<void> => {
     const s = server;
     server = undefined;
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
+    dropAll();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   };
   return {
@@ -53,6 +66,14 @@ export async function startTcpGate(targetPort: number): Promise<TcpGate> {
     cut,
     restore: async () => {
       if (!server) await listen(port);
+    },
+    blackhole: () => {
+      dark = true;
+    },
+    heal: () => {
+      // A stream cut in the middle of an MQTT packet cannot be resumed: both ends start over.
+      dropAll();
+      dark = false;
     },
     close: cut,
   };

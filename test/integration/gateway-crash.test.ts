@@ -9,7 +9,7 @@ import type { OutboxStats } from '../../gateway/outbox/types.ts';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { runCli, spawnCli, waitForExit } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/free-port.ts';
-import { startLossyLink, type LossyLink } from '../helpers/gateway-crash-link.ts';
+import { startTcpGate, type TcpGate } from '../helpers/tcp-gate.ts';
 import { checkPromise, crashConfig, deviceId, distinctSeqs } from '../helpers/gateway-crash.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { recordAll, type Received } from '../helpers/outbox-crash.ts';
@@ -30,7 +30,7 @@ describe('the whole gateway process under SIGKILL, with a real Mosquitto and a l
   let broker: RunningMosquitto;
   let brokerPort: number;
   let recorder: { client: MqttClient; received: Received[] };
-  let link: LossyLink;
+  let link: TcpGate;
   const sims: SimEndpoint[] = [];
   const gateways: Gateway[] = [];
   let runConfig: string;
@@ -77,7 +77,7 @@ describe('the whole gateway process under SIGKILL, with a real Mosquitto and a l
     broker = await startMosquitto({ persistenceDir });
     brokerPort = broker.port;
     recorder = await recordAll(broker.url, gatewayId, true);
-    link = await startLossyLink(brokerPort);
+    link = await startTcpGate(brokerPort);
     const endpoints: Array<{ port: number; units: number[] }> = [];
     for (let e = 0; e < endpointCount; e++) {
       const slaves = new Map<number, SimSlave>();
