@@ -13,6 +13,8 @@ import type { ReadingProcessor } from './processing/types.ts';
 import type { Reading } from './reading.ts';
 import { MqttUplink } from './uplink/mqtt-uplink.ts';
 import { topicSet } from './uplink/topics.ts';
+import { createTimekeeper, type ClockStatus, type SyncSource, type Timekeeper, type Clock, type TimeCorrection } from './clock/index.ts';
+import { correctionEvent } from './clock/correction-event.ts';
 import { gatewayVersion } from './version.ts';
 import { createFieldSide, type FieldSide } from '../drivers/registry.ts';
 import { createProcessors } from './families/index.ts';
@@ -24,6 +26,8 @@ export interface GatewayOptions {
   log: Logger;
   /** Edge processors (family computations); built from the config when absent. */
   processors?: ReadingProcessor[];
+  /** Replace the real clocks or sync source (tests). */
+  time?: { clock?: Clock; source?: SyncSource; bootId?: string };
 }
 
 /**
@@ -35,8 +39,9 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #log: Logger;
   readonly #latest = new Map<string, Reading>();
-  readonly #startedAtMs = Date.now();
-  #outbox: Outbox | null = null;
+  readonly #startedAtMono = performance.now();
+  #outbox: SqliteOutbox | null = null;
+  #timekeeper: Timekeeper | null = null;
   #pipeline: ReadingPipeline | null = null;
   #field: FieldSide | null = null;
   #uplink: MqttUplink | null = null;
@@ -66,6 +71,12 @@ export class Gateway {
     return this.#uplink;
   }
 
+  /** Whether the clock is trusted, by which source, and the last step seen (for health and `status`). */
+  get clock(): ClockStatus {
+    if (!this.#timekeeper) throw new Error('gateway not started');
+    return this.#timekeeper.status();
+  }
+
   latestReading(deviceId: string): Reading | undefined {
     return this.#latest.get(deviceId);
   }
@@ -89,9 +100,22 @@ export class Gateway {
 
     // 1. The outbox first: nothing may be produced before there is somewhere durable to put it.
     mkdirSync(dirname(inDataDir(loaded, config.buffer.path)), { recursive: true });
-    const outbox = new SqliteOutbox({ config: config.buffer, dataDir: loaded.dataDir, log: child(log, 'outbox') });
+    // 0. The time: whether the clock can be trusted is known before the first reading is stamped.
+    const timekeeper = createTimekeeper(config.clock, loaded.dataDir, child(log, 'clock'), this.#options.time);
+    this.#timekeeper = timekeeper;
+    const outbox = new SqliteOutbox({
+      config: config.buffer,
+      dataDir: loaded.dataDir,
+      log: child(log, 'outbox'),
+      bootId: timekeeper.bootId,
+      nowMs: () => timekeeper.nowMs(),
+      clockMs: () => timekeeper.monoMs(),
+      wallTrusted: () => timekeeper.status().stamping !== 'unsynced',
+    });
     outbox.open();
     this.#outbox = outbox;
+    timekeeper.onCorrection((correction) => this.#corrected(correction));
+    await timekeeper.start(this.#abort.signal);
     outbox.addListener({
       readingsCommitted: (readings) => {
         for (const reading of readings) this.#latest.set(reading.device, reading);
@@ -122,7 +146,7 @@ export class Gateway {
 
     // 2. Edge processing and the field side.
     this.#processors = this.#options.processors ?? createProcessors({ config, dataDir: loaded.dataDir, log, alert: (alert) => this.alert(alert) });
-    this.#pipeline = new ReadingPipeline(this.#processors, outbox, child(log, 'gateway'));
+    this.#pipeline = new ReadingPipeline(this.#processors, outbox, child(log, 'gateway'), timekeeper);
     const pipeline = this.#pipeline;
     const driverContext: DriverContext = {
       config,
@@ -181,6 +205,20 @@ export class Gateway {
     this.#log.info({ services: this.#running.map((s) => s.name) }, 'gateway running');
   }
 
+  /** The clock was corrected: re-stamp what the outbox holds, announce it when readings may have left. */
+  #corrected(correction: TimeCorrection): void {
+    try {
+      const outbox = this.#outbox;
+      if (!outbox) return;
+      const restamped = outbox.applyTimeCorrection(correction);
+      this.#log.info({ reason: correction.reason, restamped, announced: correction.announce }, 'readings re-stamped after clock correction');
+      if (correction.announce) outbox.appendEvent(correctionEvent(this.#options.loaded.config.gateway.id, correction, restamped, this.#timekeeper!.nowMs()));
+      this.#uplink?.wake();
+    } catch (error) {
+      this.#log.error({ err: toError(error).message }, 'could not apply the clock correction to the outbox');
+    }
+  }
+
   async #startContained(name: string, start: () => Promise<void> | void): Promise<boolean> {
     try {
       await start();
@@ -197,13 +235,14 @@ export class Gateway {
       const payload = buildHealth({
         gatewayId: this.#options.loaded.config.gateway.id,
         version: gatewayVersion,
-        startedAtMs: this.#startedAtMs,
+        startedAtMs: this.#timekeeper!.nowMs() - (performance.now() - this.#startedAtMono),
         uplink: () => this.#uplink?.counters() ?? { state: 'disabled' },
         outboxStats: () => outbox.stats(),
         outboxDepth: () => outbox.depth(),
         deviceStats: () => [...this.field.devices.values()].map((d) => d.stats()),
         busStats: () => this.#running.flatMap((s) => (s.stats ? [s.stats()] : [])),
-      });
+        clock: () => this.clock,
+      }, this.#timekeeper!.nowMs());
       outbox.appendHealth(payload);
       this.#uplink?.wake();
     } catch (error) {

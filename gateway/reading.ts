@@ -8,6 +8,14 @@ export type Quality = 'good' | 'uncertain' | 'bad';
 
 export type PointValue = number | boolean | string | null;
 
+/**
+ * How a reading's `ts` was obtained; absent when the clock was synchronised. `estimated`: last
+ * known good time + monotonic time elapsed (same boot). `unsynced`: the system clock's value, no
+ * good time known in this boot. `corrected`: stamped one of those, re-stamped from the monotonic
+ * clock after the clock was synced, before it was sent.
+ */
+export type TimeQuality = 'estimated' | 'unsynced' | 'corrected';
+
 /** Families of devices; drivers may add more (e.g. `cctv-health`). */
 export type ReadingKind = 'flood-level' | 'water-quality' | 'air-quality' | 'cctv-health' | 'digital-io' | 'generic' | (string & {});
 
@@ -15,8 +23,12 @@ export type ReadingKind = 'flood-level' | 'water-quality' | 'air-quality' | 'cct
 export interface NewReading {
   device: string;
   kind: ReadingKind;
-  /** Measurement time, milliseconds since the epoch (UTC). */
+  /** Measurement time, milliseconds since the epoch (UTC), as well as the gateway knows it. */
   tsMs: number;
+  /** CLOCK_MONOTONIC (ms) at the measurement: what edge computations measure durations on. */
+  monoMs?: number;
+  /** Absent: the clock was synchronised. */
+  timeQuality?: TimeQuality;
   values: Record<string, PointValue>;
   units: Record<string, string>;
   quality: Quality;
@@ -27,6 +39,8 @@ export interface NewReading {
 /** A committed reading: `seq` is per device, persisted, strictly increasing across restarts. */
 export interface Reading extends NewReading {
   seq: number;
+  /** The boot the reading was taken in (kernel boot id), when its monotonic time is known. */
+  bootId?: string;
 }
 
 /** The JSON form on the wire (`ts` ISO 8601 UTC with milliseconds). */
@@ -39,6 +53,10 @@ export interface ReadingPayload {
   units: Record<string, string>;
   quality: Quality;
   reasons?: Record<string, string>;
+  timeQuality?: TimeQuality;
+  /** With `estimated`/`unsynced`: the boot and monotonic time, so a later clock correction can fix ts. */
+  boot?: string;
+  monoMs?: number;
 }
 
 const qualityRank: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
@@ -59,5 +77,12 @@ export function toPayload(reading: Reading): ReadingPayload {
     quality: reading.quality,
   };
   if (reading.reasons && Object.keys(reading.reasons).length > 0) payload.reasons = reading.reasons;
+  if (reading.timeQuality) {
+    payload.timeQuality = reading.timeQuality;
+    if (reading.timeQuality !== 'corrected' && reading.bootId !== undefined && reading.monoMs !== undefined) {
+      payload.boot = reading.bootId;
+      payload.monoMs = reading.monoMs;
+    }
+  }
   return payload;
 }

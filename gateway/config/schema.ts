@@ -8,6 +8,7 @@ import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
 import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from './units.ts';
 import { flowsSchema } from '../flows-host/config-schema.ts';
+import { clockSchema } from '../clock/config-schema.ts';
 
 /**
  * The one schema of the gateway's YAML config. The TypeScript type `GatewayConfig` is derived from
@@ -44,6 +45,7 @@ export const gatewayConfigSchema = z
     buses: z.array(busSchema).default([]),
     devices: z.array(deviceSchema).default([]),
     flows: flowsSchema,
+    clock: clockSchema,
   })
   .superRefine((config, ctx) => {
     const busIds = new Map<string, number>();

@@ -1,6 +1,7 @@
 import type { DeviceStats } from '../../drivers/types.ts';
 import type { OutboxStats } from '../outbox/types.ts';
 import type { UplinkCounters } from '../uplink/mqtt-uplink.ts';
+import type { ClockStatus } from '../clock/timekeeper.ts';
 
 /** The payload of `{prefix}/{gatewayId}/health` (schema: HealthPayload in asyncapi.yaml). */
 export interface HealthPayload {
@@ -20,6 +21,8 @@ export interface HealthPayload {
   /** Per bus or port: transactions, timeouts, CRC errors, noise bytes, port errors (device counters are in `devices`). */
   buses: Array<Record<string, unknown>>;
   process: { rssBytes: number; heapUsedBytes: number };
+  /** Whether readings' times can be trusted now (see ClockStatus). */
+  clock: { synced: boolean; source: string; lastStepS: number | null; stamping: ClockStatus['stamping'] };
 }
 
 export interface HealthSources {
@@ -31,6 +34,7 @@ export interface HealthSources {
   outboxDepth(): number;
   deviceStats(): DeviceStats[];
   busStats(): object[];
+  clock(): ClockStatus;
 }
 
 export function buildHealth(sources: HealthSources, nowMs: number = Date.now()): HealthPayload {
@@ -49,5 +53,10 @@ export function buildHealth(sources: HealthSources, nowMs: number = Date.now()):
       return bus;
     }),
     process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    clock: clockSection(sources.clock()),
   };
+}
+
+function clockSection(status: ClockStatus): HealthPayload['clock'] {
+  return { synced: status.synced, source: status.source, lastStepS: status.lastStepS, stamping: status.stamping };
 }

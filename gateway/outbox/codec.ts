@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { PointValue, Quality, Reading } from '../reading.ts';
+import type { PointValue, Quality, Reading, TimeQuality } from '../reading.ts';
 
 /**
  * The compact stored form of a reading. What repeats from one reading to the next (device, kind,
@@ -27,6 +27,43 @@ export interface ReadingRow {
   q: number;
   v: string;
   r: string | null;
+  /** Monotonic ms at measurement, boot (id in `boots`), time quality code: see schema.ts. */
+  mono: number | null;
+  boot: number | null;
+  tq: number;
+}
+
+/** Stored `tq` codes, index = code (0: synced, no mark on the wire). */
+const timeQualities: Array<TimeQuality | undefined> = [undefined, 'estimated', 'unsynced', 'corrected'];
+const timeQualityCode: Record<TimeQuality, number> = { estimated: 1, unsynced: 2, corrected: 3 };
+
+/** The boot ids referred to by `readings.boot`, both ways. */
+export class BootTable {
+  private readonly byId = new Map<number, string>();
+  private readonly byName = new Map<string, number>();
+
+  load(db: Database): void {
+    this.byId.clear();
+    this.byName.clear();
+    for (const row of db.prepare<[], { id: number; boot_id: string }>('SELECT id, boot_id FROM boots').all()) {
+      this.byId.set(row.id, row.boot_id);
+      this.byName.set(row.boot_id, row.id);
+    }
+  }
+
+  /** The row id of a boot, added (in its own statement) when new. */
+  ensure(db: Database, bootId: string): number {
+    const known = this.byName.get(bootId);
+    if (known !== undefined) return known;
+    const id = Number(db.prepare('INSERT INTO boots (boot_id) VALUES (?)').run(bootId).lastInsertRowid);
+    this.byId.set(id, bootId);
+    this.byName.set(bootId, id);
+    return id;
+  }
+
+  name(id: number | null): string | undefined {
+    return id === null ? undefined : this.byId.get(id);
+  }
 }
 
 const qualities: Quality[] = ['good', 'uncertain', 'bad'];
@@ -132,14 +169,15 @@ function shapeKey(device: string, kind: string, points: string[], units: Record<
 }
 
 /** The stored columns of a reading (without id and shape). */
-export function encodeReading(reading: Reading, shape: Shape): { seq: number; ts: number; q: number; v: string; r: string | null } {
+export function encodeReading(reading: Reading, shape: Shape): { seq: number; ts: number; q: number; v: string; r: string | null; mono: number | null; tq: number } {
   const values: PointValue[] = shape.points.map((point) => reading.values[point] ?? null);
   const reasons = reading.reasons && Object.keys(reading.reasons).length > 0 ? JSON.stringify(reading.reasons) : null;
-  return { seq: reading.seq, ts: reading.tsMs, q: qualityCode[reading.quality], v: JSON.stringify(values), r: reasons };
+  const mono = reading.monoMs === undefined ? null : Math.round(reading.monoMs);
+  return { seq: reading.seq, ts: reading.tsMs, q: qualityCode[reading.quality], v: JSON.stringify(values), r: reasons, mono, tq: reading.timeQuality ? timeQualityCode[reading.timeQuality] : 0 };
 }
 
 /** Rebuilds the reading a row was made from. */
-export function decodeReading(row: ReadingRow, shape: Shape): Reading {
+export function decodeReading(row: ReadingRow, shape: Shape, boots?: BootTable): Reading {
   const stored = JSON.parse(row.v) as PointValue[];
   const values: Record<string, PointValue> = {};
   shape.points.forEach((point, i) => {
@@ -155,6 +193,11 @@ export function decodeReading(row: ReadingRow, shape: Shape): Reading {
     quality: qualities[row.q] ?? 'bad',
   };
   if (row.r !== null) reading.reasons = JSON.parse(row.r) as Record<string, string>;
+  if (row.mono !== null) reading.monoMs = row.mono;
+  const bootId = boots?.name(row.boot);
+  if (bootId !== undefined) reading.bootId = bootId;
+  const timeQuality = timeQualities[row.tq];
+  if (timeQuality) reading.timeQuality = timeQuality;
   return reading;
 }
 
@@ -163,7 +206,7 @@ export function decodeReading(row: ReadingRow, shape: Shape): Reading {
  * (a repeat upstream must be byte-identical), built from the shape's cached JSON pieces instead
  * of objects: the drain of a large backlog spends most of its time here.
  */
-export function payloadJson(row: ReadingRow, shape: Shape): string {
+export function payloadJson(row: ReadingRow, shape: Shape, boots?: BootTable): string {
   const json = (shape.json ??= {
     head: `{"device":${JSON.stringify(shape.device)},"kind":${JSON.stringify(shape.kind)},"ts":"`,
     points: shape.points.map((point) => `${JSON.stringify(point)}:`),
@@ -176,5 +219,14 @@ export function payloadJson(row: ReadingRow, shape: Shape): string {
     values += (i > 0 ? ',' : '') + json.points[i] + (typeof value === 'number' ? String(value) : JSON.stringify(value));
   }
   const reasons = row.r === null || row.r === '{}' ? '' : `,"reasons":${row.r}`;
-  return `${json.head}${new Date(row.ts).toISOString()}","seq":${row.seq},"values":{${values}},"units":${json.units},"quality":"${qualities[row.q] ?? 'bad'}"${reasons}}`;
+  return `${json.head}${new Date(row.ts).toISOString()}","seq":${row.seq},"values":{${values}},"units":${json.units},"quality":"${qualities[row.q] ?? 'bad'}"${reasons}${timeJson(row, boots)}}`;
+}
+
+/** `timeQuality` (absent when synced), with the boot and monotonic time while not yet corrected. */
+function timeJson(row: ReadingRow, boots: BootTable | undefined): string {
+  const timeQuality = timeQualities[row.tq];
+  if (!timeQuality) return '';
+  const bootId = boots?.name(row.boot);
+  if (timeQuality === 'corrected' || bootId === undefined || row.mono === null) return `,"timeQuality":"${timeQuality}"`;
+  return `,"timeQuality":"${timeQuality}","boot":${JSON.stringify(bootId)},"monoMs":${row.mono}`;
 }

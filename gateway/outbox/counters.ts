@@ -11,6 +11,13 @@ const countNames: CountName[] = ['produced', 'stored', 'sent', 'acknowledged', '
 /** Stream keys as stored: readings per device, plus the two message streams. */
 export const alertStream = 'alerts';
 export const healthStream = 'health';
+/** Gateway events (clock corrections). */
+export const eventStream = 'events';
+
+/** The stream of a stored message lane. */
+export function messageStream(lane: 'alert' | 'health' | 'event'): string {
+  return lane === 'alert' ? alertStream : lane === 'health' ? healthStream : eventStream;
+}
 
 function zero(): Counts {
   return { produced: 0, stored: 0, sent: 0, acknowledged: 0, evicted: 0, expired: 0, rejected: 0 };

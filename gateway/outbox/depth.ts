@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../log.ts';
 import type { ShapeDictionary } from './codec.ts';
-import { alertStream, healthStream, type LossCounters } from './counters.ts';
+import { alertStream, eventStream, healthStream, type LossCounters } from './counters.ts';
 import { depthAndOldest } from './inspect.ts';
 
 /**
@@ -69,9 +69,9 @@ export class StreamDepth {
     return total;
   }
 
-  /** Alert and health rows not yet acknowledged. */
+  /** Alert, health and event rows not yet acknowledged. */
   messageRows(): number {
-    return (this.depth.get(alertStream) ?? 0) + (this.depth.get(healthStream) ?? 0);
+    return (this.depth.get(alertStream) ?? 0) + (this.depth.get(healthStream) ?? 0) + (this.depth.get(eventStream) ?? 0);
   }
 
   readingRows(): number {
@@ -93,5 +93,5 @@ export class StreamDepth {
 }
 
 export function isMessageStream(stream: string): boolean {
-  return stream === alertStream || stream === healthStream;
+  return stream === alertStream || stream === healthStream || stream === eventStream;
 }

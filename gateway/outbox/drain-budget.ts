@@ -16,6 +16,7 @@ const burstS = 0.25;
  * QoS 1 messages in flight. The uplink asks `allowance()` before `nextBatch`, reports what it
  * published with `spend()`, and waits `waitMs()` when the allowance is empty. History batching
  * is what makes a backlog cheap: 500 readings in one message cost one message of the budget.
+ * Time is the monotonic clock: a step of the wall clock neither stalls nor bursts the drain.
  */
 export class DrainBudget {
   private readonly messagesPerSecond: number;
@@ -28,7 +29,7 @@ export class DrainBudget {
   private readonly messageBurst: number;
   private readonly byteBurst: number;
 
-  constructor(drain: BufferConfig['drain'], nowMs: number = Date.now()) {
+  constructor(drain: BufferConfig['drain'], nowMs: number = performance.now()) {
     this.messagesPerSecond = drain.messagesPerSecond;
     this.bytesPerSecond = drain.bytesPerSecond;
     this.inflightMax = drain.inflight;
@@ -40,7 +41,7 @@ export class DrainBudget {
   }
 
   /** How much may be handed out now, given the messages still awaiting their PUBACK. */
-  allowance(inflight: number, nowMs: number = Date.now()): DrainAllowance {
+  allowance(inflight: number, nowMs: number = performance.now()): DrainAllowance {
     this.refill(nowMs);
     const maxMessages = Math.max(0, Math.min(Math.floor(this.messageTokens), this.inflightMax - inflight));
     const maxBytes = Math.max(0, Math.floor(this.byteTokens));
@@ -55,7 +56,7 @@ export class DrainBudget {
   }
 
   /** How long until at least one message and some bytes are allowed again. */
-  waitMs(nowMs: number = Date.now()): number {
+  waitMs(nowMs: number = performance.now()): number {
     this.refill(nowMs);
     const forMessages = this.messageTokens >= 1 ? 0 : ((1 - this.messageTokens) / this.messagesPerSecond) * 1000;
     const forBytes = this.byteTokens > 0 ? 0 : ((1 - this.byteTokens) / this.bytesPerSecond) * 1000;

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { ErrorCodes, GatewayError, toError } from '../errors.ts';
-import { addCounters, alertStream, emptyStreamCounters, healthStream } from './counters.ts';
-import { messageLanes } from './schema.ts';
+import { addCounters, alertStream, emptyStreamCounters, eventStream, healthStream, messageStream } from './counters.ts';
+import { messageLaneName } from './schema.ts';
 import type { OutboxStats, StreamCounters } from './types.ts';
 
 /** Per stream: rows waiting, oldest measurement time, and (readings) the lowest row id. */
@@ -29,19 +29,20 @@ export function depthAndOldest(db: Database, deviceOfShape: (shape: number) => s
   return out;
 }
 
-/** Alerts and health snapshots waiting, with their oldest time (a small table). */
+/** Alerts, health snapshots and events waiting, with their oldest time (a small table). */
 export function oldestMessages(db: Database): Array<{ stream: string; n: number; ts: number }> {
   return db
     .prepare<[], { lane: number; n: number; ts: number }>('SELECT lane, count(*) AS n, min(ts) AS ts FROM messages GROUP BY lane')
     .all()
-    .map((row) => ({ stream: row.lane === messageLanes.alert ? alertStream : healthStream, n: row.n, ts: row.ts }));
+    .map((row) => ({ stream: messageStream(messageLaneName(row.lane)), n: row.n, ts: row.ts }));
 }
 
-/** Lane totals from per-stream counters: `alert`, `health`, and `reading` (every device). */
+/** Lane totals from per-stream counters: `alert`, `health`, `event` and `reading` (every device). */
 export function laneTotals(streams: Record<string, StreamCounters>): Record<string, StreamCounters> {
   const lanes: Record<string, StreamCounters> = { alert: emptyStreamCounters(), health: emptyStreamCounters(), reading: emptyStreamCounters() };
   for (const [name, counters] of Object.entries(streams)) {
-    addCounters(name === alertStream ? lanes.alert! : name === healthStream ? lanes.health! : lanes.reading!, counters);
+    const lane = name === alertStream ? 'alert' : name === healthStream ? 'health' : name === eventStream ? 'event' : 'reading';
+    addCounters((lanes[lane] ??= emptyStreamCounters()), counters);
   }
   return lanes;
 }

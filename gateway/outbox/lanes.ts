@@ -6,6 +6,7 @@ export const topics = {
   history: (device: string) => `devices/${device}/history`,
   alerts: 'alerts',
   health: 'health',
+  events: 'events',
 } as const;
 
 /** What one nextBatch call may still hand out; `out` counts messages already handed out. */
@@ -99,5 +100,5 @@ function closeBatch(batch: OpenBatch): OutgoingMessage {
 
 /** A stored alert or health message as a ready message. */
 export function storedMessage(id: number, lane: SendLane, payload: string): OutgoingMessage {
-  return { ids: [id], lane, topic: lane === 'alert' ? topics.alerts : topics.health, payload, readingCount: 0 };
+  return { ids: [id], lane, topic: lane === 'alert' ? topics.alerts : lane === 'health' ? topics.health : topics.events, payload, readingCount: 0 };
 }

@@ -1,8 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ErrorCodes, GatewayError } from '../errors.ts';
-import { payloadJson, type ReadingRow, type ShapeDictionary } from './codec.ts';
+import { payloadJson, type BootTable, type ReadingRow, type ShapeDictionary } from './codec.ts';
 import { storedMessage, take, type Budget, type IdReading } from './lanes.ts';
-import { messageLanes } from './schema.ts';
+import { messageLaneName } from './schema.ts';
 import type { OutgoingMessage } from './types.ts';
 
 /** Turns decoded rows into messages; returns how many rows (a prefix) went out. */
@@ -15,25 +15,27 @@ export type MessageBuilder = (rows: IdReading[]) => { messages: OutgoingMessage[
 export class RowReader {
   private readonly shapes: ShapeDictionary;
   private readonly isBusy: (id: number) => boolean;
+  private readonly boots: BootTable;
   private readings: Statement<[number, number, number], ReadingRow> | undefined;
   private messages: Statement<[number], { id: number; lane: number; payload: string }> | undefined;
 
-  constructor(shapes: ShapeDictionary, isBusy: (id: number) => boolean) {
+  constructor(shapes: ShapeDictionary, boots: BootTable, isBusy: (id: number) => boolean) {
     this.shapes = shapes;
+    this.boots = boots;
     this.isBusy = isBusy;
   }
 
   prepare(db: Database): void {
-    this.readings = db.prepare('SELECT id, shape, seq, ts, q, v, r FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
+    this.readings = db.prepare('SELECT id, shape, seq, ts, q, v, r, mono, boot, tq FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
     this.messages = db.prepare('SELECT id, lane, payload FROM messages ORDER BY lane, id LIMIT ?');
   }
 
-  /** Alerts, then health snapshots, within the budget; `busy` is how many rows may be skipped. */
+  /** Alerts, then health snapshots, then events, within the budget; `busy` is how many rows may be skipped. */
   takeStoredMessages(budget: Budget, busy: number, out: OutgoingMessage[]): void {
     for (const row of this.messages!.all(budget.messages + busy)) {
       if (this.isBusy(row.id)) continue;
       if (!take(budget, row.payload.length)) return;
-      out.push(storedMessage(row.id, row.lane === messageLanes.alert ? 'alert' : 'health', row.payload));
+      out.push(storedMessage(row.id, messageLaneName(row.lane), row.payload));
     }
   }
 
@@ -52,7 +54,7 @@ export class RowReader {
         if (this.isBusy(row.id)) continue;
         const shape = this.shapes.get(row.shape);
         if (!shape) throw new GatewayError(ErrorCodes.StorageCorrupt, `reading ${row.id} refers to unknown shape ${row.shape}`);
-        usable.push({ id: row.id, device: shape.device, json: payloadJson(row, shape) });
+        usable.push({ id: row.id, device: shape.device, json: payloadJson(row, shape, this.boots) });
       }
       const { messages, used } = build(usable);
       out.push(...messages);

@@ -89,8 +89,9 @@ export class Retention {
   }
 
   /** Expires old readings, then applies the when-full policy. Runs inside the commit transaction. */
-  enforce(db: Database, host: RetentionHost, nowMs: number): void {
-    this.expire(host, nowMs);
+  enforce(db: Database, host: RetentionHost, nowMs: number, wallTrusted = true): void {
+    // An untrusted clock may run days ahead: age says nothing then, only size limits apply.
+    if (wallTrusted) this.expire(host, nowMs);
     if (this.limits.whenFull === 'reject-new') return;
     const rowsOver = host.readingRows() - this.limits.maxRows;
     const limitBytes = this.byteLimit(db, nowMs);

@@ -7,8 +7,12 @@ import { ErrorCodes, GatewayError } from '../errors.ts';
  * and the values as a JSON array (see codec.ts). Alerts and health snapshots are few and go to
  * `messages` as ready-to-send JSON. One id space covers both tables (assigned in memory), so an
  * outgoing message's ids are unambiguous.
+ *
+ * Each reading also keeps when it was taken on the monotonic clock (`mono`, ms) and in which boot
+ * (`boot`, an id in `boots`), and how its `ts` was obtained (`tq`, see timeQualityCodes), so that
+ * readings stamped before the clock was synchronised can be re-stamped before they are sent.
  */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -31,7 +35,14 @@ CREATE TABLE IF NOT EXISTS readings (
   ts INTEGER NOT NULL,
   q INTEGER NOT NULL,
   v TEXT NOT NULL,
-  r TEXT
+  r TEXT,
+  mono INTEGER,
+  boot INTEGER,
+  tq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS boots (
+  id INTEGER PRIMARY KEY,
+  boot_id TEXT NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY,
@@ -52,7 +63,12 @@ CREATE TABLE IF NOT EXISTS counters (
 `;
 
 /** Lane numbers as stored in `messages.lane`. */
-export const messageLanes = { alert: 0, health: 1 } as const;
+export const messageLanes = { alert: 0, health: 1, event: 2 } as const;
+
+/** The lane name of a stored `messages.lane`. */
+export function messageLaneName(lane: number): 'alert' | 'health' | 'event' {
+  return lane === messageLanes.alert ? 'alert' : lane === messageLanes.health ? 'health' : 'event';
+}
 
 export interface PragmaOptions {
   sync: 'normal' | 'full';
@@ -75,22 +91,35 @@ export function applyPragmas(db: Database, options: PragmaOptions): void {
   db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
 }
 
-/** Creates or upgrades the tables; refuses a file written by a newer version. */
+/** `readings.tq`: how a reading's ts was obtained (0: the clock was synchronised). */
+export const timeQualityCodes = { synced: 0, estimated: 1, unsynced: 2, corrected: 3 } as const;
+
+/**
+ * Creates or upgrades the tables in one transaction (a power cut mid-upgrade leaves the old
+ * file); refuses a file written by a newer version.
+ */
 export function migrate(db: Database): void {
-  db.exec(ddl);
-  const row = db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'schema'").get();
-  if (row === undefined) {
-    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(schemaVersion);
-    return;
-  }
-  if (row.value < 2) {
-    // 1 -> 2: seq numbers reserved ahead of use (seq-numbers.ts).
-    db.exec('ALTER TABLE devices ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0');
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(schemaVersion);
-  }
-  if (row.value > schemaVersion) {
-    throw new GatewayError(ErrorCodes.StorageCorrupt, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}`, {
-      context: { schema: row.value },
-    });
-  }
+  db.transaction(() => {
+    const hasMeta = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()!.n > 0;
+    const row = hasMeta ? db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'schema'").get() : undefined;
+    if (row !== undefined && row.value > schemaVersion) {
+      throw new GatewayError(ErrorCodes.StorageCorrupt, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}`, {
+        context: { schema: row.value },
+      });
+    }
+    if (row !== undefined && row.value < 2) {
+      // 1 -> 2: seq numbers reserved ahead of use (seq-numbers.ts).
+      db.exec('ALTER TABLE devices ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0');
+    }
+    if (row !== undefined && row.value < 3) {
+      // 2 -> 3: monotonic time, boot and time quality per reading; rows from before are 'synced'
+      // with no monotonic time (they cannot be re-stamped, as before).
+      db.exec('ALTER TABLE readings ADD COLUMN mono INTEGER');
+      db.exec('ALTER TABLE readings ADD COLUMN boot INTEGER');
+      db.exec('ALTER TABLE readings ADD COLUMN tq INTEGER NOT NULL DEFAULT 0');
+    }
+    db.exec(ddl);
+    if (row === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(schemaVersion);
+    else if (row.value < schemaVersion) db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(schemaVersion);
+  })();
 }

@@ -4,10 +4,13 @@ import { toAlertPayload, type AlertInput, type AlertPayload } from '../alert.ts'
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { NewReading, Reading } from '../reading.ts';
-import { encodeReading, ShapeDictionary } from './codec.ts';
+import { BootTable, encodeReading, ShapeDictionary } from './codec.ts';
+import { readBootId } from '../clock/boot-id.ts';
+import type { TimeCorrection } from '../clock/timekeeper.ts';
+import { restamp } from './restamp.ts';
 import { CommitLog } from './commit-log.ts';
 import type { BufferConfig } from './config-schema.ts';
-import { alertStream, emptyStreamCounters, healthStream, LossCounters } from './counters.ts';
+import { alertStream, emptyStreamCounters, eventStream, healthStream, LossCounters, messageStream } from './counters.ts';
 import { isMessageStream, StreamDepth } from './depth.ts';
 import { fileBytes, laneTotals, oldestMessages } from './inspect.ts';
 import { buildHistory, buildLive, type Budget } from './lanes.ts';
@@ -27,6 +30,16 @@ export interface SqliteOutboxOptions {
   log: Logger;
   /** Wall clock, replaceable in tests. */
   nowMs?: () => number;
+  /**
+   * The clock commits are timed on (the live/backlog boundary, the sync interval); the gateway
+   * passes the monotonic clock so a step of the wall clock cannot move rows between lanes.
+   * Defaults to `nowMs`.
+   */
+  clockMs?: () => number;
+  /** False while the wall clock cannot be trusted: no reading is expired by age then. */
+  wallTrusted?: () => boolean;
+  /** The kernel's boot id (read from /proc when absent): readings' monotonic times belong to it. */
+  bootId?: string;
 }
 
 /** Readings held in memory while commits fail, before new ones are refused (and counted). */
@@ -36,7 +49,7 @@ const maxQueuedReadings = 100_000;
 const healthKept = 5;
 
 interface PendingMessage {
-  lane: 'alert' | 'health';
+  lane: 'alert' | 'health' | 'event';
   tsMs: number;
   payload: string;
 }
@@ -52,10 +65,16 @@ export class SqliteOutbox implements Outbox {
   private readonly config: BufferConfig;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly clock: () => number;
+  private readonly wallTrusted: () => boolean;
 
   private db: Database | undefined;
   private openState: OutboxStats['openState'] = { state: 'ok' };
   private readonly shapes = new ShapeDictionary();
+  private readonly boots = new BootTable();
+  private readonly bootId: string;
+  /** This boot's id in the `boots` table. */
+  private bootRow = 0;
   private readonly counters = new LossCounters();
   private readonly listeners = new Set<OutboxListener>();
   private readonly seqs = new SeqNumbers();
@@ -79,9 +98,12 @@ export class SqliteOutbox implements Outbox {
     this.config = options.config;
     this.log = options.log;
     this.now = options.nowMs ?? Date.now;
+    this.clock = options.clockMs ?? this.now;
+    this.wallTrusted = options.wallTrusted ?? (() => true);
+    this.bootId = options.bootId ?? readBootId();
     this.path = isAbsolute(options.config.path) ? options.config.path : join(options.dataDir, options.config.path);
     this.retention = new Retention(options.config, dirname(this.path), options.log);
-    this.reader = new RowReader(this.shapes, (id) => this.flights.isBusy(id));
+    this.reader = new RowReader(this.shapes, this.boots, (id) => this.flights.isBusy(id));
     this.retentionHost = {
       isBusy: (id) => this.flights.isBusy(id),
       deviceOfShape: (shape) => this.shapes.get(shape)?.device ?? '?',
@@ -102,6 +124,8 @@ export class SqliteOutbox implements Outbox {
     const seqFloor = Math.max(opened.seqFloor, db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'seq_floor'").get()?.value ?? 0);
     this.seqs.load(db, seqFloor, this.log);
     this.shapes.load(db);
+    this.boots.load(db);
+    this.bootRow = this.boots.ensure(db, this.bootId);
     this.counters.load(db);
     const maxId = db.prepare<[], { m: number | null }>('SELECT max(m) AS m FROM (SELECT max(id) AS m FROM readings UNION ALL SELECT max(id) FROM messages)').get()?.m ?? 0;
     this.nextId = maxId + 1;
@@ -117,7 +141,7 @@ export class SqliteOutbox implements Outbox {
   appendReading(reading: NewReading): Reading {
     this.requireOpen();
     const seq = this.seqs.next(reading.device);
-    const committed: Reading = { ...reading, seq };
+    const committed: Reading = reading.monoMs === undefined ? { ...reading, seq } : { ...reading, seq, bootId: this.bootId };
     this.counters.add(reading.device, 'produced');
     // Commits failing (a dead SD card): keep memory bounded; the refused seqs show as a gap.
     if (this.pendingReadings.length >= maxQueuedReadings) this.counters.add(reading.device, 'rejected');
@@ -137,6 +161,23 @@ export class SqliteOutbox implements Outbox {
     this.requireOpen();
     this.pendingMessages.push({ lane: 'health', tsMs: this.now(), payload: JSON.stringify(payload) });
     this.counters.add(healthStream, 'produced');
+  }
+
+  appendEvent(payload: object): void {
+    this.requireOpen();
+    this.pendingMessages.push({ lane: 'event', tsMs: this.now(), payload: JSON.stringify(payload) });
+    this.counters.add(eventStream, 'produced');
+  }
+
+  /**
+   * The clock was corrected: commits what is queued, then re-stamps this boot's readings still in
+   * the outbox from their monotonic time (see restamp.ts). Returns how many were re-stamped.
+   */
+  applyTimeCorrection(correction: TimeCorrection): number {
+    const db = this.requireOpen();
+    if (correction.bootId !== this.bootId) return 0;
+    this.flush();
+    return db.transaction(() => restamp(db, { ...correction, bootRow: this.bootRow, nowMs: this.now() }, this.shapes))();
   }
 
   flush(): void {
@@ -160,7 +201,7 @@ export class SqliteOutbox implements Outbox {
         this.insertReadings(db, readings, accepted);
         this.insertMessages(db, messages, alerts);
         deleteRows(db, acks);
-        this.retention.enforce(db, this.retentionHost, nowMs);
+        this.retention.enforce(db, this.retentionHost, nowMs, this.wallTrusted());
         this.seqs.persist(db, lastSeqs);
         this.counters.persist(db);
         committed = readings.slice(0, accepted);
@@ -181,8 +222,8 @@ export class SqliteOutbox implements Outbox {
     this.pendingReadings = [];
     this.pendingMessages = [];
     this.flights.acksCommitted(acks);
-    if (this.nextId > firstId) this.commitLog.record(this.now(), firstId);
-    this.unsyncedSinceMs ??= this.now();
+    if (this.nextId > firstId) this.commitLog.record(this.clock(), firstId);
+    this.unsyncedSinceMs ??= this.clock();
     this.notify(committed, alerts);
   }
 
@@ -201,7 +242,7 @@ export class SqliteOutbox implements Outbox {
     f.historyCursor = this.reader.takeReadings(f.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
-      const stream = table === 'readings' ? message.topic.split('/')[1]! : message.lane === 'alert' ? alertStream : healthStream;
+      const stream = table === 'readings' ? message.topic.split('/')[1]! : messageStream(message.lane === 'alert' || message.lane === 'health' ? message.lane : 'event');
       f.handOut(message.ids, { table, stream });
       this.counters.add(stream, 'sent', table === 'readings' ? message.readingCount : 1);
     }
@@ -218,6 +259,10 @@ export class SqliteOutbox implements Outbox {
 
   release(ids: number[]): void {
     this.flights.release(ids);
+  }
+
+  clockMs(): number {
+    return this.clock();
   }
 
   depth(): number {
@@ -267,7 +312,7 @@ export class SqliteOutbox implements Outbox {
    */
   private insertReadings(db: Database, readings: Reading[], accepted: number): void {
     if (readings.length === 0) return;
-    const insert = db.prepare('INSERT INTO readings (id, shape, seq, ts, q, v, r) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare('INSERT INTO readings (id, shape, seq, ts, q, v, r, mono, boot, tq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const perDevice = new Map<string, { stored: number; rejected: number }>();
     for (let i = 0; i < readings.length; i++) {
       const reading = readings[i]!;
@@ -283,7 +328,7 @@ export class SqliteOutbox implements Outbox {
       const shape = this.shapes.shapeOf(reading);
       const row = encodeReading(reading, shape);
       this.streamDepth.stored(reading.device, this.nextId);
-      insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r);
+      insert.run(this.nextId++, shape.id, row.seq, row.ts, row.q, row.v, row.r, row.mono, this.bootRow, row.tq);
       tally.stored++;
     }
     for (const [device, tally] of perDevice) {
@@ -298,7 +343,7 @@ export class SqliteOutbox implements Outbox {
     const insert = db.prepare('INSERT INTO messages (id, lane, ts, payload) VALUES (?, ?, ?, ?)');
     for (const message of messages) {
       insert.run(this.nextId++, messageLanes[message.lane], message.tsMs, message.payload);
-      const stream = message.lane === 'alert' ? alertStream : healthStream;
+      const stream = messageStream(message.lane);
       this.counters.add(stream, 'stored');
       this.streamDepth.add(stream, 1);
       if (message.lane === 'alert') alerts.push(JSON.parse(message.payload) as AlertPayload);
@@ -342,7 +387,7 @@ export class SqliteOutbox implements Outbox {
    */
   private syncIfDue(): void {
     if (this.config.sync === 'full' || this.unsyncedSinceMs === undefined) return;
-    if (this.now() - this.unsyncedSinceMs < this.config.syncInterval) return;
+    if (this.clock() - this.unsyncedSinceMs < this.config.syncInterval) return;
     const db = this.requireOpen();
     db.pragma('wal_checkpoint(PASSIVE)');
     this.unsyncedSinceMs = undefined;

@@ -7,7 +7,7 @@ import type { NewReading, Reading } from '../reading.ts';
  * `devices/{id}/history`) is decided when it is sent: what accumulated before the current
  * connection came up is backlog.
  */
-export const sendLanes = ['alert', 'health', 'live', 'history'] as const;
+export const sendLanes = ['alert', 'health', 'event', 'live', 'history'] as const;
 export type SendLane = (typeof sendLanes)[number];
 
 /** A message ready to publish. `ids` are the outbox rows it carries; ack them on PUBACK. */
@@ -17,12 +17,15 @@ export interface OutgoingMessage {
   /** Topic below `{prefix}/{gatewayId}/`, e.g. `devices/canal-level/readings`. */
   topic: string;
   payload: string;
-  /** Readings carried (1 for live, the batch size for history, 0 for alert/health). */
+  /** Readings carried (1 for live, the batch size for history, 0 for alert/health/event). */
   readingCount: number;
 }
 
 export interface NextBatchOptions {
-  /** Readings stored before this time are backlog (history lane); newer ones are live. 0: all live. */
+  /**
+   * Readings stored before this time, on the outbox's own clock (`Outbox.clockMs()`), are backlog
+   * (history lane); newer ones are live. 0: all live.
+   */
   liveSinceMs: number;
   maxMessages: number;
   maxBytes: number;
@@ -74,6 +77,8 @@ export interface Outbox {
   appendAlert(alert: AlertInput): AlertPayload;
   /** A health or status snapshot (only the newest few are kept). */
   appendHealth(payload: object): void;
+  /** A gateway event for `{prefix}/{gatewayId}/events` (a clock correction); never evicted. */
+  appendEvent(payload: object): void;
   /** Commits everything queued now (called on shutdown and by the commit timer). */
   flush(): void;
   /** The next messages to send, highest lane first, excluding rows already in flight. */
@@ -82,6 +87,8 @@ export interface Outbox {
   ack(ids: number[]): void;
   /** These rows were in flight when the link dropped: send them again. */
   release(ids: number[]): void;
+  /** The clock commits are timed on (monotonic in the gateway), for `NextBatchOptions.liveSinceMs`. */
+  clockMs(): number;
   /** Rows waiting (not acknowledged), including in-flight ones. */
   depth(): number;
   stats(): OutboxStats;

@@ -41,7 +41,7 @@ export interface UplinkCounters {
   connectedSince: string | null;
 }
 
-const zeroLanes = (): Record<SendLane, number> => ({ alert: 0, health: 0, live: 0, history: 0 });
+const zeroLanes = (): Record<SendLane, number> => ({ alert: 0, health: 0, event: 0, live: 0, history: 0 });
 
 /**
  * Forwards the outbox to the broker: one QoS 1 publish per outgoing message, rows acknowledged in
@@ -61,6 +61,8 @@ export class MqttUplink {
   #state: UplinkState = 'stopped';
   #stateSinceMs = Date.now();
   #connectedSinceMs = 0;
+  /** When the connection came up on the outbox's clock: what was stored before is backlog. */
+  #connectedAtOutboxMs = 0;
   #urlIndex = 0;
   #backoffMs: number;
   #reconnectTimer: NodeJS.Timeout | null = null;
@@ -132,6 +134,7 @@ export class MqttUplink {
       if (generation !== this.#generation) return;
       this.#setState('online');
       this.#connectedSinceMs = Date.now();
+      this.#connectedAtOutboxMs = this.#deps.outbox.clockMs();
       this.#backoffMs = this.#deps.config.reconnectMin;
       this.#failedAttempts = 0;
       this.#counters.connects += 1;
@@ -202,7 +205,7 @@ export class MqttUplink {
           continue;
         }
         // With `backlog: live` everything stored counts as live: one reading per message, oldest first.
-        const liveSinceMs = this.#deps.config.backlog === 'live' ? 0 : this.#connectedSinceMs;
+        const liveSinceMs = this.#deps.config.backlog === 'live' ? 0 : this.#connectedAtOutboxMs;
         const batch = this.#deps.outbox.nextBatch({ liveSinceMs, maxMessages: allowance.maxMessages, maxBytes: allowance.maxBytes });
         if (batch.length === 0) {
           await this.#wakeup.wait(1000);

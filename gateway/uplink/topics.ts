@@ -32,4 +32,5 @@ export const relativeTopics = {
   history: (deviceId: string) => `devices/${deviceId}/history`,
   alerts: 'alerts',
   health: 'health',
+  events: 'events',
 } as const;

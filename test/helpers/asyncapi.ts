@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
-type PayloadName = 'StatusPayload' | 'ReadingPayload' | 'HistoryPayload' | 'AlertPayload' | 'HealthPayload';
+type PayloadName = 'StatusPayload' | 'ReadingPayload' | 'HistoryPayload' | 'AlertPayload' | 'HealthPayload' | 'ClockCorrectionEvent';
 
 interface AsyncApiDoc {
   components: { schemas: Record<string, unknown> };
@@ -29,6 +29,7 @@ export function payloadValidators(): Record<PayloadName, ValidateFunction> {
     HistoryPayload: get('HistoryPayload'),
     AlertPayload: get('AlertPayload'),
     HealthPayload: get('HealthPayload'),
+    ClockCorrectionEvent: get('ClockCorrectionEvent'),
   };
 }
 
@@ -39,5 +40,6 @@ export function schemaForTopic(topic: string): PayloadName {
   if (topic.endsWith('/history')) return 'HistoryPayload';
   if (topic.endsWith('/alerts')) return 'AlertPayload';
   if (topic.endsWith('/health')) return 'HealthPayload';
+  if (topic.endsWith('/events')) return 'ClockCorrectionEvent';
   throw new Error(`no payload schema for topic ${topic}`);
 }

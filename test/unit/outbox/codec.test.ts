@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { decodeReading, encodeReading, payloadJson, ShapeDictionary } from '../../../gateway/outbox/codec.ts';
+import { BootTable, decodeReading, encodeReading, payloadJson, ShapeDictionary } from '../../../gateway/outbox/codec.ts';
 import { migrate } from '../../../gateway/outbox/schema.ts';
 import { toPayload, type Reading } from '../../../gateway/reading.ts';
 
@@ -20,7 +20,7 @@ describe('compact reading codec', () => {
     const shape = shapes.shapeOf(reading);
     const row = encodeReading(reading, shape);
     expect(row.v).toBe('[7.12,5.4,null,true,"auto"]');
-    expect(decodeReading({ id: 1, shape: shape.id, ...row }, shape)).toEqual(reading);
+    expect(decodeReading({ id: 1, shape: shape.id, boot: null, ...row }, shape)).toEqual(reading);
   });
 
   it('stores a shape once per device, kind, points and units, and reloads it', () => {
@@ -63,7 +63,7 @@ describe('compact reading codec', () => {
     const shape = shapes.shapeOf(plain);
     const row = encodeReading(plain, shape);
     expect(row.r).toBeNull();
-    expect(decodeReading({ id: 1, shape: shape.id, ...row }, shape).reasons).toBeUndefined();
+    expect(decodeReading({ id: 1, shape: shape.id, boot: null, ...row }, shape).reasons).toBeUndefined();
   });
 
   it('builds the wire payload byte-identical to JSON.stringify(toPayload(reading))', () => {
@@ -78,9 +78,40 @@ describe('compact reading codec', () => {
     ];
     for (const r of cases) {
       const shape = shapes.shapeOf(r);
-      const row = { id: 1, shape: shape.id, ...encodeReading(r, shape) };
+      const row = { id: 1, shape: shape.id, boot: null, ...encodeReading(r, shape) };
       expect(payloadJson(row, shape)).toBe(JSON.stringify(toPayload(decodeReading(row, shape))));
       expect(JSON.parse(payloadJson(row, shape))).toEqual(JSON.parse(JSON.stringify(toPayload(r))));
     }
+  });
+
+  it('keeps monotonic time, boot and time quality; the wire carries boot and monoMs until corrected', () => {
+    const db = freshDb();
+    const shapes = new ShapeDictionary();
+    shapes.load(db);
+    const boots = new BootTable();
+    boots.load(db);
+    const bootRow = boots.ensure(db, '5d213a9c-b0f9-439a-bb80-241e3735bb22');
+    expect(boots.ensure(db, '5d213a9c-b0f9-439a-bb80-241e3735bb22')).toBe(bootRow);
+    const cases: Reading[] = [
+      { ...reading, monoMs: 12_345, timeQuality: 'unsynced', bootId: '5d213a9c-b0f9-439a-bb80-241e3735bb22' },
+      { ...reading, monoMs: 12_346, timeQuality: 'estimated', bootId: '5d213a9c-b0f9-439a-bb80-241e3735bb22' },
+      { ...reading, monoMs: 12_347, timeQuality: 'corrected', bootId: '5d213a9c-b0f9-439a-bb80-241e3735bb22' },
+      { ...reading, monoMs: 12_348, bootId: '5d213a9c-b0f9-439a-bb80-241e3735bb22' },
+    ];
+    const reloaded = new BootTable();
+    reloaded.load(db);
+    for (const r of cases) {
+      const shape = shapes.shapeOf(r);
+      const row = { id: 1, shape: shape.id, boot: bootRow, ...encodeReading(r, shape) };
+      expect(decodeReading(row, shape, reloaded)).toEqual(r);
+      expect(payloadJson(row, shape, reloaded)).toBe(JSON.stringify(toPayload(decodeReading(row, shape, reloaded))));
+    }
+    const unsynced = JSON.parse(payloadJson({ id: 1, shape: 1, boot: bootRow, ...encodeReading(cases[0]!, shapes.shapeOf(cases[0]!)) }, shapes.shapeOf(cases[0]!), reloaded)) as Record<string, unknown>;
+    expect(unsynced).toMatchObject({ timeQuality: 'unsynced', boot: '5d213a9c-b0f9-439a-bb80-241e3735bb22', monoMs: 12_345 });
+    const corrected = JSON.parse(payloadJson({ id: 1, shape: 1, boot: bootRow, ...encodeReading(cases[2]!, shapes.shapeOf(cases[2]!)) }, shapes.shapeOf(cases[2]!), reloaded)) as Record<string, unknown>;
+    expect(corrected.timeQuality).toBe('corrected');
+    expect(corrected.boot).toBeUndefined();
+    const synced = JSON.parse(payloadJson({ id: 1, shape: 1, boot: bootRow, ...encodeReading(cases[3]!, shapes.shapeOf(cases[3]!)) }, shapes.shapeOf(cases[3]!), reloaded)) as Record<string, unknown>;
+    expect('timeQuality' in synced || 'monoMs' in synced).toBe(false);
   });
 });

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { Logger } from '../log.ts';
+import { readBootId } from './boot-id.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { ClockConfig } from './config-schema.ts';
+import { AssumeSyncedSource, AutoSyncSource, FlagFileSyncSource, KernelSyncSource, type SyncSource } from './sync-source.ts';
+import { Timekeeper } from './timekeeper.ts';
+
+export { systemClock, type Clock } from './clock.ts';
+export { readBootId } from './boot-id.ts';
+export { clockSchema, type ClockConfig } from './config-schema.ts';
+export { Timekeeper, type ClockStatus, type Stamp, type TimeCorrection, type TimeQuality } from './timekeeper.ts';
+export type { SyncSource, SyncState } from './sync-source.ts';
+
+/** The sync source a config asks for. */
+export function syncSourceFor(config: ClockConfig): SyncSource {
+  switch (config.sync) {
+    case 'kernel':
+      return new KernelSyncSource();
+    case 'flag-file':
+      return new FlagFileSyncSource(config.flagFile);
+    case 'assume-synced':
+      return new AssumeSyncedSource();
+    case 'auto':
+      return new AutoSyncSource(new KernelSyncSource(), new FlagFileSyncSource(config.flagFile));
+  }
+}
+
+/** The gateway's timekeeper from its config; `source` and `clock` replace the real ones in tests. */
+export function createTimekeeper(config: ClockConfig, dataDir: string, log: Logger, overrides: { clock?: Clock; source?: SyncSource; bootId?: string } = {}): Timekeeper {
+  return new Timekeeper({
+    clock: overrides.clock ?? systemClock,
+    source: overrides.source ?? syncSourceFor(config),
+    bootId: overrides.bootId ?? readBootId(),
+    memoryFile: join(dataDir, 'clock.json'),
+    log,
+    checkIntervalMs: config.checkInterval,
+    stepThresholdMs: config.stepThreshold,
+  });
+}
