@@ -17,7 +17,7 @@ import { createTimekeeper, type ClockStatus, type SyncSource, type Timekeeper, t
 import { correctionEvent } from './clock/correction-event.ts';
 import { gatewayVersion } from './version.ts';
 import { createFieldSide, type FieldSide } from '../drivers/registry.ts';
-import { createProcessors } from './families/index.ts';
+import { createProcessors, monotonicEdgeClock } from './families/index.ts';
 import { FlowsHost, createFlowsGatewayApi } from './flows-host/index.ts';
 import type { DriverContext, FieldService } from '../drivers/types.ts';
 
@@ -145,7 +145,8 @@ export class Gateway {
     }
 
     // 2. Edge processing and the field side.
-    this.#processors = this.#options.processors ?? createProcessors({ config, dataDir: loaded.dataDir, log, alert: (alert) => this.alert(alert) });
+    const edge = monotonicEdgeClock(() => timekeeper.monoMs(), () => timekeeper.nowMs());
+    this.#processors = this.#options.processors ?? createProcessors({ config, dataDir: loaded.dataDir, log, alert: (alert) => this.alert(alert), edge });
     this.#pipeline = new ReadingPipeline(this.#processors, outbox, child(log, 'gateway'), timekeeper);
     const pipeline = this.#pipeline;
     const driverContext: DriverContext = {

@@ -109,6 +109,8 @@ export class Timekeeper {
       this.#log.info({ lastGoodAt: new Date(anchor.savedAtMs).toISOString() }, 'same boot as the last known good time: stamping from it until the clock is synced');
     }
     await this.check();
+    const status = this.status();
+    this.#log.info({ synced: status.synced, source: status.source, stamping: status.stamping }, status.synced ? 'clock synchronised' : 'clock not synchronised: readings are marked until it is');
     this.#timer = setInterval(() => void this.check(), this.#o.checkIntervalMs);
     this.#timer.unref();
     signal?.addEventListener('abort', () => this.stop(), { once: true });

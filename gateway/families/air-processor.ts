@@ -9,6 +9,7 @@ import { usAqi } from './aqi-us.ts';
 import type { FamilyConfig } from './config-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
 import { RollingMean } from './rolling.ts';
+import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 
 const hourMs = 3_600_000;
 const windowsH = [1, 8, 24] as const;
@@ -33,8 +34,11 @@ export class AirQualityProcessor implements ReadingProcessor {
   readonly #dir: string;
   readonly #log: Logger;
   readonly #stations = new Map<string, Station>();
+  readonly #edge: EdgeClock;
 
-  constructor(families: Map<string, FamilyConfig>, dataDir: string, log: Logger) {
+  /** Means are bucketed on `edge` time, so a clock step neither empties nor skews a window. */
+  constructor(families: Map<string, FamilyConfig>, dataDir: string, log: Logger, edge: EdgeClock = wallEdgeClock()) {
+    this.#edge = edge;
     this.#families = families;
     this.#dir = join(dataDir, 'families', 'air-quality');
     this.#log = log;
@@ -48,6 +52,7 @@ export class AirQualityProcessor implements ReadingProcessor {
     const family = this.#families.get(reading.device);
     if (family?.type !== 'air-quality' || reading.quality === 'bad') return reading;
     const station = this.#station(reading.device);
+    const atMs = this.#edge.of(reading);
     const values: Record<string, PointValue> = {};
     const units: Record<string, string> = {};
     const averaged: Partial<Record<ThaiPollutant, number | null>> = {};
@@ -56,13 +61,13 @@ export class AirQualityProcessor implements ReadingProcessor {
       let means = station.means.get(pollutant);
       if (value !== null) {
         if (!means) station.means.set(pollutant, (means = new RollingMean()));
-        means.add(reading.tsMs, value);
+        means.add(atMs, value);
         station.dirty = true;
       }
       if (!means) continue;
       const unit = thaiAqiTable[pollutant].unit;
       for (const hours of windowsH) {
-        const window = means.mean(hours * hourMs, reading.tsMs);
+        const window = means.mean(hours * hourMs, atMs);
         // Named after the input so the mean keeps its unit in its name: pm25_ug_m3 -> pm25_ug_m3_24h.
         const name = `${family.points[pollutant]}_${hours}h`;
         values[name] = window.mean === null ? null : round(window.mean, 1);
@@ -72,8 +77,8 @@ export class AirQualityProcessor implements ReadingProcessor {
     }
     Object.assign(values, this.#indices(averaged));
     for (const key of ['aqi_th', 'aqi_us']) if (key in values) units[key] = 'index';
-    // Wall-clock, not reading time: what wears the card is writes per real minute.
-    const nowMs = Date.now();
+    // Real elapsed time, not reading time: what wears the card is writes per real minute.
+    const nowMs = this.#edge.nowMs();
     if (station.dirty && nowMs - station.savedMs >= persistEveryMs) this.#save(reading.device, nowMs);
     return withValues(reading, values, units);
   }

@@ -7,6 +7,7 @@ import type { FamilyConfig, FloodLevelFamilyConfig } from './config-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
 import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage, type FloodStages } from './flood.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
+import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 
 const stageSeverity: Record<FloodStage, AlertSeverity> = { normal: 'info', watch: 'info', alert: 'warning', critical: 'critical' };
 const stageThai: Record<FloodStage, string> = { normal: 'ปกติ', watch: 'เฝ้าระวัง', alert: 'เตือนภัย', critical: 'วิกฤต' };
@@ -46,18 +47,25 @@ export class FloodLevelProcessor implements ReadingProcessor {
   readonly #alert: AlertSink;
   readonly #stations = new Map<string, Station>();
   readonly #store: { dir: string; log: Logger } | undefined;
+  readonly #edge: EdgeClock;
 
-  /** Without `store` the state lives in memory only (tests, tools). */
-  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, store?: { dataDir: string; log: Logger }) {
+  /**
+   * Without `store` the state lives in memory only (tests, tools). Rise, hold and saved times run
+   * on `edge` time (monotonic in the gateway), so a clock step changes none of them.
+   */
+  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, store?: { dataDir: string; log: Logger }, edge: EdgeClock = wallEdgeClock()) {
+    this.#edge = edge;
     this.#families = families;
     this.#alert = alert;
     this.#store = store && { dir: join(store.dataDir, 'families', 'flood-level'), log: store.log };
   }
 
-  #station(device: string, config: FloodLevelFamilyConfig): Station {
+  #station(device: string, config: FloodLevelFamilyConfig, atMs: number): Station {
     let station = this.#stations.get(device);
     if (!station) {
       const saved = this.#store && parseSaved(readStateFile(join(this.#store.dir, `${device}.json`), this.#store.log));
+      // Saved by a run whose clock was ahead (or from before a clock correction): the hold starts again now.
+      if (saved && saved.sinceMs > atMs) saved.sinceMs = atMs;
       station = { config, stage: config.stages ? new StageTracker(config.stages, saved) : null, rise: new RiseRate(config.rise.window, config.rise.minSpan), riseAlertRaised: saved?.riseAlertRaised ?? false };
       this.#stations.set(device, station);
     }
@@ -76,14 +84,15 @@ export class FloodLevelProcessor implements ReadingProcessor {
     const raw = usableNumber(reading, family.point);
     const levelM = raw === null ? null : levelAgainstDatumM(raw, family);
     if (levelM === null) return reading;
-    const station = this.#station(reading.device, family);
-    const rise = station.rise.add(reading.tsMs, levelM);
+    const atMs = this.#edge.of(reading);
+    const station = this.#station(reading.device, family, atMs);
+    const rise = station.rise.add(atMs, levelM);
     const values: Record<string, number | string | null> = { level_m: round(levelM, 3), rise_cm_h: rise };
     const units: Record<string, string> = { level_m: 'm', rise_cm_h: 'cm/h' };
     if (station.stage && family.stages) {
       const before = station.stage.stage;
       const riseBefore = station.riseAlertRaised;
-      const stage = station.stage.update(levelM, reading.tsMs);
+      const stage = station.stage.update(levelM, atMs);
       if (stage !== before) this.#stageAlert(reading, family.stages, stage, levelM);
       if (rise !== null) this.#riseAlert(reading, station, rise, levelM);
       if (stage !== before || station.riseAlertRaised !== riseBefore) this.#save(reading.device, station);

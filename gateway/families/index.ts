@@ -8,6 +8,7 @@ import { FloodLevelProcessor } from './flood-processor.ts';
 import { PlausibilityProcessor } from './plausibility-processor.ts';
 import { StaleSensorWatch } from './stale-watch.ts';
 import { WaterQualityProcessor } from './water-processor.ts';
+import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 
 export interface ProcessorContext {
   config: Pick<GatewayConfig, 'devices'>;
@@ -15,6 +16,8 @@ export interface ProcessorContext {
   dataDir: string;
   log: Logger;
   alert: AlertSink;
+  /** The time axis of edge computations; the gateway passes its monotonic edge clock. */
+  edge?: EdgeClock;
 }
 
 /**
@@ -25,12 +28,13 @@ export interface ProcessorContext {
 export function createProcessors(ctx: ProcessorContext): ReadingProcessor[] {
   const families = familyConfigs(ctx.config);
   const log = child(ctx.log, 'families');
+  const edge = ctx.edge ?? wallEdgeClock();
   return [
-    new PlausibilityProcessor(families),
-    new FloodLevelProcessor(families, ctx.alert, { dataDir: ctx.dataDir, log }),
-    new AirQualityProcessor(families, ctx.dataDir, log),
+    new PlausibilityProcessor(families, edge),
+    new FloodLevelProcessor(families, ctx.alert, { dataDir: ctx.dataDir, log }, edge),
+    new AirQualityProcessor(families, ctx.dataDir, log, edge),
     new WaterQualityProcessor(families),
-    new StaleSensorWatch(families, ctx.alert, log, Date.now, ctx.dataDir),
+    new StaleSensorWatch(families, ctx.alert, log, edge, ctx.dataDir),
   ];
 }
 
@@ -38,3 +42,4 @@ export { thaiAqi, thaiSubIndex, thaiAqiLevels } from './aqi-thai.ts';
 export { usAqi, usSubIndex, usAqiLevels } from './aqi-us.ts';
 export { surfaceWaterClass } from './water-class.ts';
 export { familySchema, type FamilyConfig } from './config-schema.ts';
+export { monotonicEdgeClock, wallEdgeClock, type EdgeClock } from './edge-clock.ts';

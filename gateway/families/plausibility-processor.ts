@@ -2,6 +2,7 @@ import type { ReadingProcessor } from '../processing/types.ts';
 import { worseQuality, type NewReading } from '../reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
 import { PlausibilityChecker } from './plausibility.ts';
+import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 
 /**
  * Runs first: marks implausible points (range, spike, flat-line, stuck) with a reason and the
@@ -11,9 +12,11 @@ export class PlausibilityProcessor implements ReadingProcessor {
   readonly name = 'plausibility';
   readonly #families: Map<string, FamilyConfig>;
   readonly #checkers = new Map<string, PlausibilityChecker>();
+  readonly #edge: EdgeClock;
 
-  constructor(families: Map<string, FamilyConfig>) {
+  constructor(families: Map<string, FamilyConfig>, edge: EdgeClock = wallEdgeClock()) {
     this.#families = families;
+    this.#edge = edge;
   }
 
   process(reading: NewReading): NewReading {
@@ -24,7 +27,7 @@ export class PlausibilityProcessor implements ReadingProcessor {
       checker = new PlausibilityChecker(family.plausibility);
       this.#checkers.set(reading.device, checker);
     }
-    const reasons = checker.check(reading.values, reading.tsMs);
+    const reasons = checker.check(reading.values, this.#edge.of(reading));
     if (Object.keys(reasons).length === 0) return reading;
     return { ...reading, quality: worseQuality(reading.quality, 'uncertain'), reasons: { ...reading.reasons, ...reasons } };
   }

@@ -5,6 +5,7 @@ import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
+import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 
 interface Watched {
   staleAfterMs: number;
@@ -27,15 +28,19 @@ export class StaleSensorWatch implements ReadingProcessor {
   readonly #log: Logger;
   readonly #watched = new Map<string, Watched>();
   readonly #families: Map<string, FamilyConfig>;
-  readonly #nowMs: () => number;
+  readonly #edge: EdgeClock;
   readonly #stateFile: string | undefined;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, log: Logger, nowMs: () => number = Date.now, dataDir?: string) {
+  /**
+   * Silence is measured on `edge` time (monotonic in the gateway): a clock step forward by a day
+   * does not make every sensor look silent. A function stands for a wall clock (tests, tools).
+   */
+  constructor(families: Map<string, FamilyConfig>, alert: AlertSink, log: Logger, edge: EdgeClock | (() => number) = wallEdgeClock(), dataDir?: string) {
     this.#families = families;
     this.#alert = alert;
     this.#log = log;
-    this.#nowMs = nowMs;
+    this.#edge = typeof edge === 'function' ? wallEdgeClock(edge) : edge;
     this.#stateFile = dataDir === undefined ? undefined : join(dataDir, 'families', 'stale-sensor.json');
   }
 
@@ -52,7 +57,7 @@ export class StaleSensorWatch implements ReadingProcessor {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const now = this.#nowMs();
+    const now = this.#edge.nowMs();
     const raisedBefore = this.#raisedBefore();
     let smallestMs = Number.POSITIVE_INFINITY;
     for (const [device, family] of this.#families) {
@@ -80,7 +85,7 @@ export class StaleSensorWatch implements ReadingProcessor {
     if (typeof reading.values.stage === 'string') watched.stage = reading.values.stage;
     const usable = reading.quality !== 'bad' && Object.entries(reading.values).some(([k, v]) => typeof v === 'number' && reading.reasons?.[k] === undefined);
     if (!usable) return reading;
-    watched.lastSeenMs = Math.max(watched.lastSeenMs, reading.tsMs);
+    watched.lastSeenMs = Math.max(watched.lastSeenMs, this.#edge.of(reading));
     if (watched.raised) {
       watched.raised = false;
       this.#saveRaised();
@@ -99,7 +104,7 @@ export class StaleSensorWatch implements ReadingProcessor {
 
   /** Raises the alarm for every watched device silent for longer than its limit. */
   check(): void {
-    const now = this.#nowMs();
+    const now = this.#edge.nowMs();
     for (const [device, watched] of this.#watched) {
       if (watched.raised || now - watched.lastSeenMs < watched.staleAfterMs) continue;
       watched.raised = true;
@@ -117,8 +122,8 @@ export class StaleSensorWatch implements ReadingProcessor {
           th: `${device} ไม่ได้รายงานค่ามา ${silentMin} นาที${inFlood ? ' ระหว่างน้ำอยู่ในระดับเตือนภัย' : ''}`,
           en: `${device} has not reported a value for ${silentMin} min${inFlood ? ' during a flood alert' : ''}`,
         },
-        values: { last_seen: new Date(watched.lastSeenMs).toISOString() },
-        tsMs: now,
+        values: { last_seen: new Date(this.#edge.wallOf(watched.lastSeenMs)).toISOString() },
+        tsMs: this.#edge.wallOf(now),
       });
     }
   }
