@@ -13,7 +13,7 @@ import type { ReadingProcessor } from './processing/types.ts';
 import type { Reading } from './reading.ts';
 import { MqttUplink } from './uplink/mqtt-uplink.ts';
 import { topicSet } from './uplink/topics.ts';
-import { createTimekeeper, type ClockStatus, type SyncSource, type Timekeeper, type Clock, type TimeCorrection } from './clock/index.ts';
+import { createTimekeeper, type ClockStatus, type SyncSource, type Timekeeper, type Clock, type TimeCorrection, type GnssTimeSource } from './clock/index.ts';
 import { correctionEvent } from './clock/correction-event.ts';
 import { gatewayVersion } from './version.ts';
 import { createFieldSide, type FieldSide } from '../drivers/registry.ts';
@@ -42,6 +42,8 @@ export class Gateway {
   readonly #startedAtMono = performance.now();
   #outbox: SqliteOutbox | null = null;
   #timekeeper: Timekeeper | null = null;
+  #gnss: GnssTimeSource | null = null;
+  #gnssTimer: NodeJS.Timeout | null = null;
   #pipeline: ReadingPipeline | null = null;
   #field: FieldSide | null = null;
   #uplink: MqttUplink | null = null;
@@ -101,8 +103,9 @@ export class Gateway {
     // 1. The outbox first: nothing may be produced before there is somewhere durable to put it.
     mkdirSync(dirname(inDataDir(loaded, config.buffer.path)), { recursive: true });
     // 0. The time: whether the clock can be trusted is known before the first reading is stamped.
-    const timekeeper = createTimekeeper(config.clock, loaded.dataDir, child(log, 'clock'), this.#options.time);
+    const { timekeeper, gnss } = createTimekeeper(config.clock, loaded.dataDir, child(log, 'clock'), this.#options.time);
     this.#timekeeper = timekeeper;
+    this.#gnss = gnss;
     const outbox = new SqliteOutbox({
       config: config.buffer,
       dataDir: loaded.dataDir,
@@ -159,6 +162,10 @@ export class Gateway {
       latestReading: (deviceId) => this.#latest.get(deviceId),
     };
     this.#field = createFieldSide(driverContext);
+    if (gnss && config.clock.gnss) {
+      this.#gnssTimer = setInterval(() => pipeline.emit(gnss.reading(timekeeper.nowMs())), config.clock.gnss.readingInterval);
+      this.#gnssTimer.unref();
+    }
     const signal = this.#abort.signal;
     for (const processor of this.#processors) await this.#startContained(processor.name, () => processor.start?.(signal));
     for (const service of this.#field.services) {
@@ -260,6 +267,9 @@ export class Gateway {
   async #stop(): Promise<void> {
     this.#log.info('stopping gateway');
     if (this.#healthTimer) clearInterval(this.#healthTimer);
+    if (this.#gnssTimer) clearInterval(this.#gnssTimer);
+    this.#timekeeper?.stop();
+    await this.#gnss?.stop();
     // Rules first, so a rule's last alert and relay write still reach the outbox and the bus.
     try {
       await this.#flows?.stop();

@@ -13,7 +13,7 @@ export interface RmcFix {
   talker: string;
   /** UTC of the position fix (ms since the epoch). */
   utcMs: number;
-  /** Status A (valid) and, where sent (NMEA 2.3+), a mode that is a real fix (A, D, P, R, F). */
+  /** Status A (valid) and, where sent (NMEA 2.3+), a mode that is a real fix (A, D, P, R, F). The date itself is judged by the user. */
   valid: boolean;
   /** Mode indicator: A autonomous, D differential, E estimated (dead reckoning), N not valid, ... ('' if not sent). */
   mode: string;
@@ -37,16 +37,14 @@ export type NmeaDecode = { ok: true; sentence: RmcFix | GgaFix } | { ok: false; 
 const fixModes = new Set(['A', 'D', 'P', 'R', 'F']);
 
 /**
- * Dates before this are not believed: receivers with an old firmware fall back 1024 weeks at a
- * GPS week-number rollover (2019-04-06 sent dates in 1999) and a cold receiver may send its
- * default date before its first fix.
+ * Decodes one line (without its CR LF). A sentence starts at the last `$` of the line (`$` is
+ * reserved in NMEA): a sentence cut off by a reset and glued to the next one still yields the next.
  */
-export const earliestBelievableMs = Date.UTC(2024, 0, 1);
-
-/** Decodes one line (without its CR LF). */
 export function decodeNmea(line: string): NmeaDecode {
-  const text = line.trim();
-  if (!text.startsWith('$')) return { ok: false, reason: 'not an NMEA sentence' };
+  const start = line.lastIndexOf('$');
+  if (start < 0) return { ok: false, reason: 'not an NMEA sentence' };
+  // Only the CR of the CR LF ending is taken off: any other byte after the checksum is damage.
+  const text = line.endsWith('\r') ? line.slice(start, -1) : line.slice(start);
   if (text.length > 100) return { ok: false, reason: 'longer than 82 characters' };
   const star = text.lastIndexOf('*');
   if (star < 0 || star + 3 !== text.length) return { ok: false, reason: 'checksum missing' };
@@ -72,12 +70,13 @@ function decodeRmc(talker: string, f: string[]): NmeaDecode {
   const ms = time[4] === undefined ? 0 : Math.round(Number(`0.${time[4]}`) * 1000);
   const [day, month, yy] = [Number(date[1]), Number(date[2]), Number(date[3])];
   if (hh > 23 || mm > 59 || ss > 60 || day < 1 || day > 31 || month < 1 || month > 12) return { ok: false, reason: 'RMC time or date out of range' };
-  const utcMs = Date.UTC(2000 + yy, month - 1, day, hh, mm, ss, ms);
+  // Two-digit years: 80-99 are 1980-1999 (GPS began in 1980), 00-79 are 2000-2079.
+  const utcMs = Date.UTC(yy >= 80 ? 1900 + yy : 2000 + yy, month - 1, day, hh, mm, ss, ms);
   if (new Date(utcMs).getUTCDate() !== day && ss !== 60) return { ok: false, reason: 'RMC date does not exist' };
   const status = f[2];
   if (status !== 'A' && status !== 'V') return { ok: false, reason: 'RMC status is neither A nor V' };
   const mode = f[12]?.charAt(0) ?? '';
-  const valid = status === 'A' && (mode === '' || fixModes.has(mode)) && utcMs >= earliestBelievableMs;
+  const valid = status === 'A' && (mode === '' || fixModes.has(mode));
   return { ok: true, sentence: { type: 'rmc', talker, utcMs, valid, mode, latDeg: coordinate(f[3]!, f[4]!, 2), lonDeg: coordinate(f[5]!, f[6]!, 3) } };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from '../config/units.ts';
+import { durationMs, identifier } from '../config/units.ts';
 
 /**
  * `clock`: how the gateway decides whether the system clock can be trusted. See the README
@@ -19,6 +19,20 @@ export const clockSchema = z
     checkInterval: durationMs.pipe(z.number().min(100, 'at least 100ms').max(600_000, 'at most 10m')).default(10_000),
     /** A jump of the wall clock against the monotonic clock larger than this is a step. */
     stepThreshold: durationMs.pipe(z.number().min(50, 'at least 50ms').max(3_600_000, 'at most 1h')).default(1_000),
+    /**
+     * A GNSS receiver (NMEA RMC/GGA) on a serial port as the time reference: used while it has a
+     * valid fix, the system's own judgement (`sync`) otherwise.
+     */
+    gnss: z
+      .strictObject({
+        /** Device id of its fix-quality readings (kind `gnss-time`). */
+        id: identifier.default('gnss-time'),
+        port: z.string().min(1),
+        baud: z.number().int().positive().default(9600),
+        /** How often a fix-quality reading is produced. */
+        readingInterval: durationMs.pipe(z.number().min(1_000, 'at least 1s')).default(60_000),
+      })
+      .optional(),
   })
   .prefault({});
 

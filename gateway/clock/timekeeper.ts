@@ -60,6 +60,8 @@ export interface TimekeeperOptions {
 
 interface Regime {
   offsetMs: number;
+  /** The offset came from the source itself (GNSS), not from the system clock: wall steps do not move it. */
+  ownOffset: boolean;
   quality: 'synced' | 'estimated' | 'unsynced';
   startMonoMs: number;
   seqs: Map<string, { fromSeq: number; toSeq: number }>;
@@ -93,7 +95,7 @@ export class Timekeeper {
     this.#log = options.log;
     this.#sourceName = options.source.name;
     this.#wallOffsetMs = options.clock.wallMs() - options.clock.monoMs();
-    this.#regime = { offsetMs: this.#wallOffsetMs, quality: 'unsynced', startMonoMs: options.clock.monoMs(), seqs: new Map() };
+    this.#regime = { offsetMs: this.#wallOffsetMs, quality: 'unsynced', ownOffset: false, startMonoMs: options.clock.monoMs(), seqs: new Map() };
   }
 
   get bootId(): string {
@@ -105,7 +107,7 @@ export class Timekeeper {
     if (this.#o.memoryFile) this.#memory = readClockMemory(this.#o.memoryFile, this.#log);
     const anchor = this.#memory.anchor;
     if (anchor && anchor.bootId === this.#o.bootId) {
-      this.#regime = this.#newRegime(anchor.offsetMs, 'estimated');
+      this.#regime = this.#newRegime(anchor.offsetMs, 'estimated', false);
       this.#log.info({ lastGoodAt: new Date(anchor.savedAtMs).toISOString() }, 'same boot as the last known good time: stamping from it until the clock is synced');
     }
     await this.check();
@@ -193,18 +195,22 @@ export class Timekeeper {
     this.#observeStep();
     const regime = this.#regime;
     if (state.synced) {
+      const own = state.offsetMs !== undefined;
       const offsetMs = state.offsetMs ?? this.#wallOffsetMs;
       if (regime.quality !== 'synced') {
         this.#log.info({ source: this.#sourceName, stepS: round3((offsetMs - regime.offsetMs) / 1000), was: regime.quality }, 'clock synchronised: readings of this boot still in the outbox are re-stamped');
-        this.#trust(offsetMs, 'synced');
-      } else if (state.offsetMs !== undefined && Math.abs(state.offsetMs - regime.offsetMs) > this.#o.stepThresholdMs) {
-        this.#stepped(state.offsetMs - regime.offsetMs);
-        this.#trust(state.offsetMs, 'step');
+        this.#trust(offsetMs, 'synced', own);
+      } else if (Math.abs(offsetMs - regime.offsetMs) > this.#o.stepThresholdMs) {
+        // The source's time moved (GNSS against the last offset, or GNSS lost and the system clock differs).
+        this.#stepped(offsetMs - regime.offsetMs);
+        this.#trust(offsetMs, 'step', own);
+      } else if (own !== regime.ownOffset) {
+        regime.ownOffset = own;
       }
     } else if (regime.quality === 'synced' && state.available) {
       // Same boot, the offset was right a moment ago: keep it, say so.
       this.#log.warn({ source: this.#sourceName, detail: state.detail }, 'clock no longer synchronised: stamping from the last good time');
-      this.#regime = this.#newRegime(regime.offsetMs, 'estimated');
+      this.#regime = this.#newRegime(regime.offsetMs, 'estimated', false);
     }
   }
 
@@ -217,8 +223,8 @@ export class Timekeeper {
     this.#stepped(deltaMs);
     const regime = this.#regime;
     // A GNSS-synced regime does not follow the system clock; an estimate keeps its anchor.
-    if (regime.quality === 'synced' && this.#o.source.name !== 'gnss') this.#trust(offsetMs, 'step');
-    else if (regime.quality === 'unsynced') this.#regime = this.#newRegime(offsetMs, 'unsynced');
+    if (regime.quality === 'synced' && !regime.ownOffset) this.#trust(offsetMs, 'step', false);
+    else if (regime.quality === 'unsynced') this.#regime = this.#newRegime(offsetMs, 'unsynced', false);
   }
 
   #stepped(deltaMs: number): void {
@@ -226,9 +232,9 @@ export class Timekeeper {
     this.#log.warn({ stepS: this.#lastStepS, stamping: this.#regime.quality }, 'wall clock stepped');
   }
 
-  #trust(offsetMs: number, reason: TimeCorrection['reason']): void {
+  #trust(offsetMs: number, reason: TimeCorrection['reason'], ownOffset: boolean): void {
     const before = this.#regime;
-    this.#regime = this.#newRegime(offsetMs, 'synced');
+    this.#regime = this.#newRegime(offsetMs, 'synced', ownOffset);
     this.#lastTs.clear();
     this.#memory.anchor = { bootId: this.#o.bootId, offsetMs, savedAtMs: this.#o.clock.monoMs() + offsetMs };
     const announce = reason === 'step' ? before.seqs.size > 0 : this.#memory.markedBoot === this.#o.bootId;
@@ -253,8 +259,8 @@ export class Timekeeper {
     }
   }
 
-  #newRegime(offsetMs: number, quality: Regime['quality']): Regime {
-    return { offsetMs, quality, startMonoMs: this.#o.clock.monoMs(), seqs: new Map() };
+  #newRegime(offsetMs: number, quality: Regime['quality'], ownOffset: boolean): Regime {
+    return { offsetMs, quality, ownOffset, startMonoMs: this.#o.clock.monoMs(), seqs: new Map() };
   }
 
   #save(): void {

@@ -69,6 +69,8 @@ export const gatewayConfigSchema = z
       }
     });
     checkCctvReferences(config.devices, ctx);
+    const gnssId = config.clock.gnss?.id;
+    if (gnssId !== undefined && deviceIds.has(gnssId)) ctx.addIssue({ code: 'custom', path: ['clock', 'gnss', 'id'], message: `"${gnssId}" is also devices[${deviceIds.get(gnssId)}].id: the GNSS readings need an id of their own` });
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
