@@ -67,6 +67,9 @@ interface Regime {
   seqs: Map<string, { fromSeq: number; toSeq: number }>;
 }
 
+/** How long start() waits for the sync source's first answer. */
+const firstCheckWaitMs = 3_000;
+
 /** A driver's own stamp more than this old is not trusted to date the measurement. */
 const maxMeasureAgoMs = 60_000;
 
@@ -110,7 +113,11 @@ export class Timekeeper {
       this.#regime = this.#newRegime(anchor.offsetMs, 'estimated', false);
       this.#log.info({ lastGoodAt: new Date(anchor.savedAtMs).toISOString() }, 'same boot as the last known good time: stamping from it until the clock is synced');
     }
-    await this.check();
+    // A slow source (a Pi under load starting python3) must not hold up the field side for long:
+    // readings stamped before it answers are corrected like any others.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.check(), new Promise((resolve) => (waited = setTimeout(resolve, firstCheckWaitMs)))]);
+    clearTimeout(waited);
     const status = this.status();
     this.#log.info({ synced: status.synced, source: status.source, stamping: status.stamping }, status.synced ? 'clock synchronised' : 'clock not synchronised: readings are marked until it is');
     this.#timer = setInterval(() => void this.check(), this.#o.checkIntervalMs);
