@@ -23,6 +23,11 @@ export class Flights {
     return this.inflight.has(id) || this.acked.has(id);
   }
 
+  /** Rows handed out and not acknowledged yet (their payload is on its way as it was). */
+  inflightIds(): number[] {
+    return [...this.inflight.keys()];
+  }
+
   busyCount(): number {
     return this.inflight.size + this.acked.size;
   }

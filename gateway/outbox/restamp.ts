@@ -8,6 +8,11 @@ export interface RestampOrder extends Pick<TimeCorrection, 'reason' | 'offsetMs'
   bootRow: number;
   /** UTC now (after the correction). */
   nowMs: number;
+  /**
+   * Rows in flight: left as they are, so that a repeat after a lost PUBACK is identical to what
+   * was sent (upstream fixes both from the correction event).
+   */
+  inflightIds: number[];
 }
 
 /**
@@ -19,15 +24,21 @@ export interface RestampOrder extends Pick<TimeCorrection, 'reason' | 'offsetMs'
  *   monotonic order, and none is later than now.
  * - `step` (the clock jumped while synced): the readings stamped since the previous offset was
  *   taken get the new one, `corrected`.
+ * - Rows in flight keep their stamp (a repeat is identical to what was sent).
  * - Readings of earlier boots stamped `unsynced` cannot be corrected (their monotonic clock is
  *   gone); they keep their mark, but are held no later than now and no later than their device's
  *   first reading of this boot, so a device's readings never run backwards in time.
  */
 export function restamp(db: Database, order: RestampOrder, shapes: ShapeDictionary): number {
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS restamp_skip (id INTEGER PRIMARY KEY); DELETE FROM restamp_skip');
+  const skip = db.prepare('INSERT OR IGNORE INTO restamp_skip (id) VALUES (?)');
+  for (const id of order.inflightIds) skip.run(id);
+  const notInFlight = 'AND id NOT IN (SELECT id FROM restamp_skip)';
   const restamped =
     order.reason === 'synced'
-      ? db.prepare('UPDATE readings SET ts = mono + ?, tq = ? WHERE boot = ? AND tq IN (?, ?) AND mono IS NOT NULL').run(order.offsetMs, tq.corrected, order.bootRow, tq.estimated, tq.unsynced).changes
-      : db.prepare('UPDATE readings SET ts = mono + ?, tq = ? WHERE boot = ? AND tq = ? AND mono >= ?').run(order.offsetMs, tq.corrected, order.bootRow, tq.synced, order.sinceMonoMs).changes;
+      ? db.prepare(`UPDATE readings SET ts = mono + ?, tq = ? WHERE boot = ? AND tq IN (?, ?) AND mono IS NOT NULL ${notInFlight}`).run(order.offsetMs, tq.corrected, order.bootRow, tq.estimated, tq.unsynced).changes
+      : db.prepare(`UPDATE readings SET ts = mono + ?, tq = ? WHERE boot = ? AND tq = ? AND mono >= ? ${notInFlight}`).run(order.offsetMs, tq.corrected, order.bootRow, tq.synced, order.sinceMonoMs).changes;
+  db.exec('DELETE FROM restamp_skip');
   if (order.reason === 'synced') capEarlierBoots(db, order, shapes);
   return restamped;
 }

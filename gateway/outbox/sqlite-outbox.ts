@@ -177,7 +177,7 @@ export class SqliteOutbox implements Outbox {
     const db = this.requireOpen();
     if (correction.bootId !== this.bootId) return 0;
     this.flush();
-    return db.transaction(() => restamp(db, { ...correction, bootRow: this.bootRow, nowMs: this.now() }, this.shapes))();
+    return db.transaction(() => restamp(db, { ...correction, bootRow: this.bootRow, nowMs: this.now(), inflightIds: this.flights.inflightIds() }, this.shapes))();
   }
 
   flush(): void {
