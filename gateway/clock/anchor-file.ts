@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errorCode, toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { errorCode, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * What the clock remembers across a restart, in `{dataDir}/clock.json`:

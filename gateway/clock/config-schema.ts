@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../config/units.ts';
+import { durationMs, identifier } from '../../core/units.ts';
 
 /**
  * `clock`: how the gateway decides whether the system clock can be trusted. See the README

@@ -1,9 +1,9 @@
 import { decodeNmea, type GgaFix } from '../../drivers/serial/nmea.ts';
 import { LineSplitter } from '../../drivers/serial/line-splitter.ts';
 import type { ByteLink } from '../../drivers/transport/index.ts';
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { NewReading } from '../reading.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { Clock } from './clock.ts';
 import type { SyncSource, SyncState } from './sync-source.ts';
 

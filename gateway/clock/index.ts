@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 import { readBootId } from './boot-id.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { ClockConfig } from './config-schema.ts';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { errorCode, toError } from '../errors.ts';
+import { errorCode, toError } from '../../core/errors.ts';
 
 /** What a sync source says about the system clock right now. */
 export interface SyncState {

@@ -1,11 +1,11 @@
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import { readClockMemory, writeClockMemory, type ClockMemory } from './anchor-file.ts';
 import type { Clock } from './clock.ts';
 import type { SyncSource } from './sync-source.ts';
 
 /** How a reading's `ts` was obtained (see reading.ts). */
-export type { TimeQuality } from '../reading.ts';
+export type { TimeQuality } from '../../core/reading.ts';
 
 /** A reading's times: wall `tsMs` (as good as known), the monotonic time it was taken at, how good ts is. */
 export interface Stamp {

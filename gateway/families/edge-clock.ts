@@ -1,4 +1,4 @@
-import type { NewReading } from '../reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 
 /**
  * The time axis edge computations run on (rate of rise, stage hold, stale alarm, flat-line,

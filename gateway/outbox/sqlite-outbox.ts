@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { toAlertPayload, type AlertInput, type AlertPayload } from '../alert.ts';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { NewReading, Reading } from '../reading.ts';
+import { toAlertPayload, type AlertInput, type AlertPayload } from '../../core/alert.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { NewReading, Reading } from '../../core/reading.ts';
 import { BootTable, encodeReading, ShapeDictionary } from './codec.ts';
 import { readBootId } from '../clock/boot-id.ts';
 import type { TimeCorrection } from '../clock/timekeeper.ts';

@@ -6,7 +6,7 @@ import { systemClock, Timekeeper } from '../../gateway/clock/index.ts';
 import { nmeaChecksum } from '../../drivers/serial/line-protocol.ts';
 import { startSocatPair, type SocatPair } from '../../drivers/serial/sim/socat-pair.ts';
 import { createLink, type ByteLink } from '../../drivers/transport/index.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { serialTempDir } from '../helpers/serial-harness.ts';
 
 // A simulated GNSS receiver on one end of a real pty pair (socat), the gateway's GNSS time source

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../../gateway/alert.ts';
+import type { AlertInput } from '../../../core/alert.ts';
 import { Timekeeper } from '../../../gateway/clock/index.ts';
 import { gatewayConfigSchema } from '../../../gateway/config/schema.ts';
 import { createProcessors, monotonicEdgeClock, wallEdgeClock, type EdgeClock } from '../../../gateway/families/index.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import type { ReadingProcessor } from '../../../gateway/processing/types.ts';
-import type { NewReading } from '../../../gateway/reading.ts';
+import type { NewReading } from '../../../core/reading.ts';
 import { DrivenClock, SwitchedSource } from '../../helpers/driven-clock.ts';
 
 const min = 60_000;

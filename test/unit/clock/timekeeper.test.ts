@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Timekeeper, type TimeCorrection } from '../../../gateway/clock/index.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { DrivenClock, SwitchedSource } from '../../helpers/driven-clock.ts';
 
 const trueNow = Date.UTC(2026, 10, 30, 6, 0, 0);

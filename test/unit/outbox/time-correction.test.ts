@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TimeCorrection } from '../../../gateway/clock/index.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { bufferSchema } from '../../../gateway/outbox/config-schema.ts';
 import { schemaVersion } from '../../../gateway/outbox/schema.ts';
 import { SqliteOutbox } from '../../../gateway/outbox/sqlite-outbox.ts';
-import type { ReadingPayload } from '../../../gateway/reading.ts';
+import type { ReadingPayload } from '../../../core/reading.ts';
 import { floodReading } from '../../helpers/outbox-fixtures.ts';
 
 const all = { liveSinceMs: 0, maxMessages: 10_000, maxBytes: 1e9 };
