@@ -68,7 +68,7 @@ interface Regime {
 }
 
 /** How long start() waits for the sync source's first answer. */
-const firstCheckWaitMs = 3_000;
+const firstCheckWaitMs = 1_000;
 
 /** A driver's own stamp more than this old is not trusted to date the measurement. */
 const maxMeasureAgoMs = 60_000;
