@@ -1,4 +1,4 @@
-import { createRootLogger } from '../log.ts';
+import { createRootLogger } from '../../core/log.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import { loadConfigOrReport } from './config-problems.ts';
 import { untilShutdownSignal } from './shutdown.ts';
