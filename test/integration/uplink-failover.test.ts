@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRootLogger, silentLogger } from '../../gateway/log.ts';
+import { createRootLogger, silentLogger } from '../../core/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
 import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';
