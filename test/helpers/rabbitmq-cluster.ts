@@ -4,7 +4,7 @@
  *
  * Each node has its own node name, AMQP, MQTT and distribution ports, data folder and config file;
  * the nodes join one cluster on their first boot through classic peer discovery (the config lists
- * all three), and durable MQTT subscriptions are quorum queues replicated on every node. Erlang's
+ * all three; they boot one after the other, see below), and durable MQTT subscriptions are quorum queues replicated on every node. Erlang's
  * port mapper (epmd) is one this helper starts on a private loopback port, so a system RabbitMQ or
  * epmd on the machine is neither used nor disturbed. When run as root the nodes run as the
  * `rabbitmq` user and their folders are owned by it. Every node runs in its own process group; the
@@ -91,7 +91,7 @@ export function rabbitmqMissing(): string | null {
   return typeof who === 'string' ? who : null;
 }
 
-function tail(text: string, max = 8000): string {
+function tail(text: string, max = 16_000): string {
   return text.length > max ? text.slice(-max) : text;
 }
 
@@ -197,7 +197,7 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
   epmd.on('error', () => {});
   let stopped = false;
 
-  const nodes: Array<RabbitNode & { boot(): void; child: ChildProcess | null }> = [];
+  const nodes: Array<InternalNode> = [];
   const names: string[] = [];
   for (let i = 1; i <= size; i++) names.push(`citygw-${tag}-${i}@localhost`);
 
@@ -247,7 +247,7 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
       // Inter-node traffic on loopback only.
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
     };
-    const node: RabbitNode & { boot(): void; child: ChildProcess | null } = {
+    const node: InternalNode = {
       index: i,
       name: names[i - 1]!,
       amqpPort,
@@ -326,9 +326,15 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
 
   try {
     if (!(await waitPortOpen(epmdPort, Math.min(deadlineMs, Date.now() + 10_000)))) throw new Error(`epmd did not listen on 127.0.0.1:${epmdPort}`);
-    // All nodes boot at once: classic peer discovery takes a lock, so they form one cluster.
-    for (const node of nodes) node.boot();
-    await Promise.all(nodes.map((node) => waitMqtt(node, deadlineMs)));
+    // One node after the other. Booted together they do form one cluster (classic peer discovery
+    // takes a lock), but the MQTT plugin's client-id registry is a Raft group that refuses a member
+    // asking to join while its leader election or another member's join is under way, and 3.10
+    // does not ask again: that node then refuses every MQTT connection for good (seen here about
+    // one boot in five). A node boots once the previous one accepts MQTT connections.
+    for (const node of nodes) {
+      node.boot();
+      await waitMqtt(node, deadlineMs);
+    }
     const notOne = await checkOneCluster(nodes.map((n) => n.url), Math.max(deadlineMs, Date.now() + 15_000));
     if (notOne) throw new Error(notOne);
   } catch (error) {
@@ -342,6 +348,10 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
   return { nodes, urls: nodes.map((n) => n.url), stop: stopAndForget };
 }
 
+
+
+type InternalNode = RabbitNode & { boot(): void; child: ChildProcess | null };
+
 async function waitPortOpen(port: number, deadlineMs: number): Promise<boolean> {
   while (Date.now() < deadlineMs) {
     if (await portOpen(port)) return true;
@@ -350,11 +360,29 @@ async function waitPortOpen(port: number, deadlineMs: number): Promise<boolean> 
   return false;
 }
 
+/** Whether the node completes an MQTT connect (CONNACK accepted) right now. */
+async function mqttAccepts(url: string): Promise<boolean> {
+  const client = mqtt.connect(url, { clientId: `ready-${randomBytes(4).toString('hex')}`, clean: true, reconnectPeriod: 0, connectTimeout: 4000, protocolVersion: 4 });
+  client.on('error', () => {});
+  try {
+    return await new Promise<boolean>((resolve) => {
+      client.once('connect', () => resolve(true));
+      client.once('close', () => resolve(false));
+    });
+  } finally {
+    client.end(true);
+  }
+}
+
+/**
+ * Until the node accepts MQTT connections: its listener is open and it can register client ids,
+ * which needs a majority of the cluster.
+ */
 async function waitMqtt(node: RabbitNode, deadlineMs: number): Promise<void> {
   while (Date.now() < deadlineMs) {
     if (!node.running) throw new Error(`RabbitMQ node ${node.name} exited while starting: ${reasonFrom(node.log())}`);
-    if (await portOpen(node.mqttPort)) return;
-    await new Promise((r) => setTimeout(r, 200));
+    if ((await portOpen(node.mqttPort)) && (await mqttAccepts(node.url))) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`RabbitMQ node ${node.name} did not accept MQTT on 127.0.0.1:${node.mqttPort} in time: ${reasonFrom(node.log())}`);
+  throw new Error(`RabbitMQ node ${node.name} did not accept MQTT connections on 127.0.0.1:${node.mqttPort} in time: ${reasonFrom(node.log())}`);
 }
