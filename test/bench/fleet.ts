@@ -72,6 +72,7 @@ try {
     `readings produced: ${f.produced}; received distinct: ${f.produced - f.delivery.lost}; LOST: ${f.delivery.lost}${f.delivery.lostExamples.length ? ` (e.g. ${f.delivery.lostExamples.join(', ')})` : ''}`,
     `repeats: ${f.delivery.repeats} (${(f.delivery.repeats / Math.max(1, f.produced) * 100).toFixed(3)}% of readings), differing from the first delivery: ${f.delivery.differingRepeats}`,
     `drain after the last failure: ${ms(f.drainMs)}; status: ${f.onlineStatusSeen} online messages seen for ${f.connects} connections; gateways whose current connection's status did not reach the platform: ${f.statusMissing}${f.statusMissingExamples.length ? ` (${f.statusMissingExamples.join('; ')})` : ''}`,
+    `payload per reading: live ${(f.traffic.live.bytes / Math.max(1, f.traffic.live.messages)).toFixed(0)} B in ${f.traffic.live.messages} messages; history ${(f.traffic.history.bytes / Math.max(1, f.traffic.history.readings)).toFixed(0)} B per reading in ${f.traffic.history.messages} batches of ${(f.traffic.history.readings / Math.max(1, f.traffic.history.messages)).toFixed(1)} on average; topic ${f.traffic.topicBytes} B`,
     `gateway CPU: ${f.cpuPctPerGateway.toFixed(3)}% of one core per gateway (baseline: empty worker process ${f.baselineWorker.cpuPct.toFixed(3)}%)`,
     `gateway memory: ${f.rssMbPerGateway.toFixed(2)} MB RSS per gateway above the runtime (baseline: empty worker process ${f.baselineWorker.rssMb.toFixed(1)} MB; workers ${f.workerRssMb.map((m) => m.toFixed(0)).join('/')} MB)`,
   ];

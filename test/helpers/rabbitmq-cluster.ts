@@ -17,7 +17,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
@@ -384,5 +384,6 @@ async function waitMqtt(node: RabbitNode, deadlineMs: number): Promise<void> {
     if ((await portOpen(node.mqttPort)) && (await mqttAccepts(node.url))) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`RabbitMQ node ${node.name} did not accept MQTT connections on 127.0.0.1:${node.mqttPort} in time: ${reasonFrom(node.log())}`);
+  const booted = /Server startup complete/.test(node.log()) ? 'booted, but refuses MQTT connections' : 'still booting';
+  throw new Error(`RabbitMQ node ${node.name} did not accept MQTT connections on 127.0.0.1:${node.mqttPort} in time (${booted}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores): ${reasonFrom(node.log())}`);
 }

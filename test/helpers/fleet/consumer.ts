@@ -37,6 +37,9 @@ export class FleetConsumer {
   /** When the last `online` status of each gateway arrived (ms since the epoch). */
   readonly lastOnlineAtMs = new Map<string, number>();
   readings = 0;
+  /** Messages and payload bytes on `readings` (one reading each) and `history` (batches). */
+  live = { messages: 0, bytes: 0 };
+  history = { messages: 0, bytes: 0, readings: 0 };
   connects = 0;
   malformed = 0;
 
@@ -94,6 +97,10 @@ export class FleetConsumer {
       }
       const body = JSON.parse(payload.toString()) as { device: string; seq: number } | { readings: Array<{ device: string; seq: number }> };
       const readings = 'readings' in body ? body.readings : [body];
+      const lane = 'readings' in body ? this.history : this.live;
+      lane.messages += 1;
+      lane.bytes += payload.length;
+      if ('readings' in body) this.history.readings += readings.length;
       for (const reading of readings) this.#one(gateway, reading);
     } catch {
       this.malformed += 1;

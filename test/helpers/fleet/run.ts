@@ -84,6 +84,8 @@ export interface FleetFigures {
   /** The empty worker (Node runtime, same modules loaded, no gateway): the baseline. */
   baselineWorker: { cpuPct: number; rssMb: number };
   workerRssMb: number[];
+  /** What the platform received: live messages (one reading each) and history batches, with payload bytes. */
+  traffic: { live: { messages: number; bytes: number }; history: { messages: number; bytes: number; readings: number }; topicBytes: number };
 }
 
 interface Worker {
@@ -306,6 +308,7 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
       rssMbPerGateway: rssAbove / options.gateways / 1e6,
       baselineWorker: { cpuPct: baselineCpuPct, rssMb: baseRss / 1e6 },
       workerRssMb: workers.map((w) => w.rssBytes / 1e6),
+      traffic: { live: { ...consumer.live }, history: { ...consumer.history }, topicBytes: 'citygw/gw-0001/devices/dev-1/readings'.length },
     };
   } finally {
     for (const w of [...workers, ...(baseline ? [baseline] : [])]) tell(w, { type: 'stop' });
