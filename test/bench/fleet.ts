@@ -67,7 +67,7 @@ try {
     `readings/s acknowledged during the failure phase:  ${f.duringFailuresAckPerS.toFixed(1)} (baseline: steady ${f.steady.acknowledgedPerS.toFixed(1)})`,
     ...f.failures.map(
       (x) =>
-        `reconnect after ${x.kind === 'kill' ? 'SIGKILL' : 'clean stop'} of a node with ${x.gatewaysOnNode} gateways: ${x.reconnect.count} reconnected, median ${ms(x.reconnect.medianMs)}, max ${ms(x.reconnect.maxMs)}, not back ${x.notReconnected} (baseline: first connect of the fleet median ${ms(f.initialConnect.medianMs)}, max ${ms(f.initialConnect.maxMs)}); node restart ${x.restartMs === null ? '-' : ms(x.restartMs)}`,
+        `reconnect after ${x.kind === 'kill' ? 'SIGKILL' : 'clean stop'} of a node with ${x.gatewaysOnNode} gateways: ${x.reconnect.count} reconnected, median ${ms(x.reconnect.medianMs)}, max ${ms(x.reconnect.maxMs)}, not back ${x.notReconnected} (baseline: a fresh client got into a surviving node after ${x.clusterAcceptsMs === null ? 'never' : ms(x.clusterAcceptsMs)}; first connect of the fleet median ${ms(f.initialConnect.medianMs)}, max ${ms(f.initialConnect.maxMs)}); node restart ${x.restartMs === null ? '-' : ms(x.restartMs)}`,
     ),
     `readings produced: ${f.produced}; received distinct: ${f.produced - f.delivery.lost}; LOST: ${f.delivery.lost}${f.delivery.lostExamples.length ? ` (e.g. ${f.delivery.lostExamples.join(', ')})` : ''}`,
     `repeats: ${f.delivery.repeats} (${(f.delivery.repeats / Math.max(1, f.produced) * 100).toFixed(3)}% of readings), differing from the first delivery: ${f.delivery.differingRepeats}`,

@@ -50,9 +50,11 @@ describe('a fleet on a clustered broker (RabbitMQ, 3 nodes)', () => {
     const [kill] = figures.failures;
     expect(kill!.gatewaysOnNode, context).toBeGreaterThan(0);
     expect(kill!.notReconnected, context).toBe(0);
-    expect(kill!.reconnect.count, context).toBeGreaterThanOrEqual(kill!.gatewaysOnNode);
-    // At once to another node, not after a backoff (generous for a loaded CI machine).
-    expect(kill!.reconnect.maxMs, context).toBeLessThan(15_000);
+    expect(kill!.reconnect.count, context).toBe(kill!.gatewaysOnNode);
+    // The surviving nodes let clients in again once they have new leaders; the gateways follow
+    // without their backoff piling up on top (generous for a loaded CI machine).
+    expect(kill!.clusterAcceptsMs, context).not.toBeNull();
+    expect(kill!.reconnect.maxMs, context).toBeLessThan(kill!.clusterAcceptsMs! + 15_000);
     expect(figures.produced, context).toBeGreaterThan(20 * 6 * 5);
     expect(figures.delivery.lost, `${context}\nlost e.g. ${figures.delivery.lostExamples.join(', ')}`).toBe(0);
     expect(figures.delivery.differingRepeats, context).toBe(0);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RabbitCluster, RabbitNode } from '../rabbitmq-cluster.ts';
+import mqtt from 'mqtt';
 import { FleetConsumer, type DeliveryReport } from './consumer.ts';
 import type { FleetWorkerSettings, GatewaySample, ParentMessage, Transition, WorkerMessage } from './protocol.ts';
 
@@ -54,6 +55,8 @@ export interface FailureFigures {
   reconnect: Spread;
   /** Gateways not connected again within the bound. */
   notReconnected: number;
+  /** The baseline: how soon a fresh MQTT client got into a surviving node (null: not within the bound). */
+  clusterAcceptsMs: number | null;
   /** How long the node took to start again (null: not restarted). */
   restartMs: number | null;
 }
@@ -149,20 +152,26 @@ function tell(worker: Worker, message: ParentMessage): void {
   if (!worker.exited && worker.child.connected) worker.child.send(message);
 }
 
-/** How long each gateway whose connection dropped after `sinceMs` took to be online again. */
-function reconnectTimes(transitions: Transition[], sinceMs: number, untilMs: number): { times: number[]; notBack: number } {
-  const byGateway = new Map<string, Transition[]>();
-  for (const t of transitions) if (t.tMs >= sinceMs && t.tMs <= untilMs) (byGateway.get(t.id) ?? byGateway.set(t.id, []).get(t.id)!).push(t);
-  const times: number[] = [];
-  let notBack = 0;
-  for (const list of byGateway.values()) {
-    const dropped = list.findIndex((t) => t.state !== 'online');
-    if (dropped < 0) continue;
-    const back = list.slice(dropped).find((t) => t.state === 'online');
-    if (back) times.push(back.tMs - sinceMs);
-    else notBack += 1;
+/**
+ * How soon the cluster accepts a new MQTT connection on one of `nodes` after `sinceMs`: the floor
+ * under the gateways' reconnect times (a node must elect new leaders for the client-id registry and
+ * the queues that lived on the lost node before it lets anyone in).
+ */
+async function clusterAcceptsAfter(nodes: RabbitNode[], sinceMs: number, boundMs: number): Promise<number | null> {
+  const deadline = sinceMs + boundMs;
+  for (let i = 0; Date.now() < deadline; i++) {
+    const node = nodes[i % nodes.length]!;
+    const client = mqtt.connect(node.url, { clientId: `probe-${process.pid}-${i}`, clean: true, reconnectPeriod: 0, connectTimeout: 3000, protocolVersion: 4 });
+    client.on('error', () => {});
+    const ok = await new Promise<boolean>((resolve) => {
+      client.once('connect', () => resolve(true));
+      client.once('close', () => resolve(false));
+    });
+    client.end(true);
+    if (ok) return Date.now() - sinceMs;
+    await sleep(100);
   }
-  return { times, notBack };
+  return null;
 }
 
 export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions): Promise<FleetFigures> {
@@ -211,8 +220,12 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
     const initialConnect = spread([...firstOnline].map(([id, tMs]) => tMs - (firstAttempt.get(id) ?? startedAtMs)));
     say(`${options.gateways} gateways in ${workers.length} processes connected (median ${initialConnect.medianMs} ms, max ${initialConnect.maxMs} ms after start); nodes: ${cluster.nodes.map((n) => `${n.index}:${onNode(n)}`).join(' ')}`);
 
-    // Steady state: let the first readings flow, then measure a window with every node up.
+    // Steady state: once what piled up while the fleet started has drained (bounded), a window
+    // with every node up.
     await sleep(Math.min(options.intervalMs, 5000));
+    const depth = (): number => all().reduce((sum, g) => sum + g.depth, 0);
+    const drainDeadline = Date.now() + 60_000;
+    while (depth() > options.gateways && Date.now() < drainDeadline) await sleep(250);
     const s0 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
     await sleep(options.steadyMs);
     const s1 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
@@ -237,22 +250,28 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
       const candidates = cluster.nodes.filter((n) => !used.has(n.index));
       const node = candidates.reduce((best, n) => (onNode(n) > onNode(best) ? n : best), candidates[0]!);
       used.add(node.index);
-      const gatewaysOnNode = onNode(node);
+      const affected = all().filter((g) => g.state === 'online' && g.broker?.startsWith(node.url)).map((g) => g.id);
+      const gatewaysOnNode = affected.length;
+      const survivors = cluster.nodes.filter((n) => n !== node && n.running);
       const atMs = Date.now();
-      if (kind === 'kill') await node.kill();
-      else await node.stop();
+      // A clean stop takes a while: the clock and the probe start when it is asked for.
+      const down = kind === 'kill' ? node.kill() : node.stop();
+      if (kind === 'kill') await down;
+      const probe = clusterAcceptsAfter(survivors, atMs, reconnectBoundMs);
       say(`${kind === 'kill' ? 'SIGKILL' : 'clean stop of'} node ${node.index} (${gatewaysOnNode} gateways on it)`);
       let notReconnected = 0;
       try {
         await until(`every gateway connected again after the ${kind} of node ${node.index}`, () => allOnline(node), reconnectBoundMs);
       } catch {
-        notReconnected = all().filter((g) => g.state !== 'online').length;
+        notReconnected = all().filter((g) => g.state !== 'online' || g.broker?.startsWith(node.url)).length;
       }
-      // The last state reports arrive within a report interval.
-      await sleep(500);
-      const { times, notBack } = reconnectTimes(transitions, atMs, Date.now());
+      await down;
+      // Exact: each gateway's current connection came up at connectedSinceMs (one clock, one machine).
+      const latest = new Map(all().map((g) => [g.id, g]));
+      const times = affected.map((id) => latest.get(id)?.connectedSinceMs).filter((t): t is number => t !== null && t !== undefined && t >= atMs).map((t) => t - atMs);
       const reconnect = spread(times);
-      say(`  ${reconnect.count} gateways reconnected: median ${reconnect.medianMs} ms, max ${reconnect.maxMs} ms; nodes: ${cluster.nodes.map((n) => `${n.index}:${n.running ? onNode(n) : 'down'}`).join(' ')}`);
+      const clusterAcceptsMs = await probe;
+      say(`  ${reconnect.count} of ${gatewaysOnNode} gateways reconnected: median ${reconnect.medianMs} ms, max ${reconnect.maxMs} ms; the surviving nodes accepted a new connection after ${clusterAcceptsMs ?? 'never'} ms; nodes: ${cluster.nodes.map((n) => `${n.index}:${n.running ? onNode(n) : 'down'}`).join(' ')}`);
       await sleep(options.downMs);
       let restartMs: number | null = null;
       if (options.restart !== false) {
@@ -263,7 +282,7 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
         // A moment for the restarted node to rejoin its queues before the next failure (a majority must stay up).
         await sleep(3000);
       }
-      failures.push({ kind, node: node.name, gatewaysOnNode, reconnect, notReconnected: Math.max(notReconnected, notBack), restartMs });
+      failures.push({ kind, node: node.name, gatewaysOnNode, reconnect, notReconnected: Math.max(notReconnected, gatewaysOnNode - reconnect.count), clusterAcceptsMs, restartMs });
     }
     const duringFailuresAckPerS = (acked() - failStartAcked) / ((Date.now() - failStartMs) / 1000);
 
