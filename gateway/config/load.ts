@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ErrorCodes, GatewayError, errorCode } from '../errors.ts';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.ts';
 import { formatPath, type ConfigProblem } from './problems.ts';
+import { withConfigDir } from './paths.ts';
 import { checkModbusProfiles } from '../../drivers/modbus/config-checks.ts';
 
 export { formatPath, type ConfigProblem };
@@ -13,7 +14,7 @@ export interface LoadedConfig {
   config: GatewayConfig;
   /** The config file's absolute path. */
   file: string;
-  /** `gateway.dataDir` resolved against the config file's folder. */
+  /** `gateway.dataDir` resolved against the config file's folder (as every path in the config). */
   dataDir: string;
 }
 
@@ -29,9 +30,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Every problem of a parsed document, each with its path; empty when the config is valid. */
-export function checkConfig(raw: unknown): { config?: GatewayConfig; problems: ConfigProblem[] } {
-  const result = gatewayConfigSchema.safeParse(raw);
+/**
+ * Every problem of a parsed document, each with its path; empty when the config is valid. Relative
+ * paths in it resolve against `configDir` (the config file's folder).
+ */
+export function checkConfig(raw: unknown, configDir?: string): { config?: GatewayConfig; problems: ConfigProblem[] } {
+  const result = configDir === undefined ? gatewayConfigSchema.safeParse(raw) : withConfigDir(configDir, () => gatewayConfigSchema.safeParse(raw));
   if (result.success) return { config: result.data, problems: [] };
   const problems: ConfigProblem[] = [];
   for (const issue of result.error.issues) {
@@ -75,15 +79,13 @@ export function loadConfig(file: string): LoadedConfig {
 
 export function loadConfigText(text: string, file: string): LoadedConfig {
   const parsed = parseYaml(text);
-  const checked = parsed.problems.length > 0 ? parsed : checkConfig(parsed.raw ?? {});
+  const checked = parsed.problems.length > 0 ? parsed : checkConfig(parsed.raw ?? {}, dirname(file));
   // Checks that need files beside the config (device profiles) run once the shape is right.
   if (checked.problems.length === 0 && 'config' in checked && checked.config) checked.problems.push(...checkModbusProfiles(checked.config, dirname(file)));
   if (checked.problems.length > 0 || !('config' in checked) || !checked.config) {
     throw new GatewayError(ErrorCodes.ConfigInvalid, `${file}: ${checked.problems.length} problem(s)`, { context: { file, problems: checked.problems } });
   }
-  const dataDirSetting = checked.config.gateway.dataDir;
-  const dataDir = isAbsolute(dataDirSetting) ? dataDirSetting : resolve(dirname(file), dataDirSetting);
-  return { config: checked.config, file, dataDir };
+  return { config: checked.config, file, dataDir: checked.config.gateway.dataDir };
 }
 
 /** Resolves a path from the config against the data folder (absolute paths stay). */

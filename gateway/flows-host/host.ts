@@ -125,7 +125,7 @@ export class FlowsHost {
       log: this.#log,
       passwordHash: flows.editor.passwordHash?.reveal(),
     });
-    const server = flows.editor.enabled ? createEditorServer(flows.editor, dataDir, (req, res) => red.httpAdmin(req, res)) : null;
+    const server = flows.editor.enabled ? createEditorServer(flows.editor, (req, res) => red.httpAdmin(req, res)) : null;
     try {
       red.init(server, settings);
       this.#red = red;

@@ -193,7 +193,7 @@ describe('flows editor security', () => {
     const dir = tempDataDir('flows-tls');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
     const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const gateway = await start(dir, { enabled: true, port: 0, username: 'tech', passwordHash, tls: { cert: 'cert.pem', key: 'key.pem' } });
+    const gateway = await start(dir, { enabled: true, port: 0, username: 'tech', passwordHash, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
     const base = gateway.editorUrl!;
     expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await httpCall(`${base}flows`, { ca })).status).toBe(401);
