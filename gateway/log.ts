@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { errorCode, isGatewayError, toError } from './errors.ts';
 
 /** The areas that get their own child logger, so a technician can filter `area=modbus`. */
 export type LogArea = 'gateway' | 'config' | 'outbox' | 'uplink' | 'modbus' | 'serial' | 'cctv' | 'flows' | 'health' | 'demo' | 'cli' | 'sim' | 'families';
@@ -40,4 +41,40 @@ export function child(parent: Logger, area: LogArea, bindings: Record<string, un
 /** A logger that writes nothing, for tests and library use without a host. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+let callbackFailures = 0;
+
+/** Logs (one line, with the error's code) and counts a failure that was contained instead of thrown. */
+export function reportContainedFailure(log: Logger, what: string, error: unknown): void {
+  callbackFailures += 1;
+  const err = toError(error);
+  try {
+    log.error({ callback: what, code: isGatewayError(err) ? err.codeName : errorCode(err), err: err.message }, 'callback failed; contained, carrying on');
+  } catch {
+    // A logger that cannot write must not turn a contained failure into a crash.
+  }
+}
+
+/** How many timer or event callbacks failed (and were contained) since the process started; on the health topic. */
+export function callbackFailureCount(): number {
+  return callbackFailures;
+}
+
+/**
+ * Wraps a timer or event-handler callback so that nothing can throw out of it: a throw or a
+ * rejected promise is logged (one line, with the error's code), counted in
+ * `callbackFailureCount()`, and the process carries on; the owner's next timer retries. An
+ * exception escaping a timer would otherwise end the process and every bus with it.
+ */
+export function guarded<A extends unknown[]>(log: Logger, what: string, callback: (...args: A) => unknown): (...args: A) => void {
+  const report = (error: unknown): void => reportContainedFailure(log, what, error);
+  return (...args: A) => {
+    try {
+      const result = callback(...args);
+      if (result instanceof Promise) result.catch(report);
+    } catch (error) {
+      report(error);
+    }
+  };
 }

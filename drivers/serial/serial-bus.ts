@@ -14,6 +14,8 @@ export interface SerialBusStats {
   closes: number;
   bytesIn: number;
   bytesOut: number;
+  /** Received chunks a device's handler failed on (contained; a bug if ever non-zero). */
+  listenerErrors: number;
   lastError: string | null;
 }
 
@@ -43,7 +45,7 @@ export class SerialBus implements FieldService {
     this.config = config;
     this.#log = log;
     this.#open = open;
-    this.#stats = { bus: config.id, port: config.port, state: 'closed', opens: 0, openFailures: 0, closes: 0, bytesIn: 0, bytesOut: 0, lastError: null };
+    this.#stats = { bus: config.id, port: config.port, state: 'closed', opens: 0, openFailures: 0, closes: 0, bytesIn: 0, bytesOut: 0, listenerErrors: 0, lastError: null };
   }
 
   get isOpen(): boolean {
@@ -138,7 +140,15 @@ export class SerialBus implements FieldService {
     link.onData((chunk) => {
       this.#stats.bytesIn += chunk.length;
       if (this.#log.isLevelEnabled('trace')) this.#log.trace({ bus: this.config.id, rx: chunk.toString('hex') }, 'rx');
-      for (const listener of this.#dataListeners) listener(chunk);
+      for (const listener of this.#dataListeners) {
+        // One device's parser failing on odd bytes must neither end the process nor starve the others.
+        try {
+          listener(chunk);
+        } catch (error) {
+          this.#stats.listenerErrors += 1;
+          this.#log.error({ bus: this.config.id, err: toError(error).message }, 'a device on this port failed to handle received bytes; carrying on');
+        }
+      }
     });
     if (stop.aborted) {
       await link.close();

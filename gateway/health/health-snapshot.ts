@@ -1,6 +1,7 @@
 import type { DeviceStats } from '../../drivers/types.ts';
 import type { OutboxStats } from '../outbox/types.ts';
 import type { UplinkCounters } from '../uplink/mqtt-uplink.ts';
+import { callbackFailureCount } from '../log.ts';
 
 /** The payload of `{prefix}/{gatewayId}/health` (schema: HealthPayload in asyncapi.yaml). */
 export interface HealthPayload {
@@ -19,7 +20,8 @@ export interface HealthPayload {
   devices: DeviceStats[];
   /** Per bus or port: transactions, timeouts, CRC errors, noise bytes, port errors (device counters are in `devices`). */
   buses: Array<Record<string, unknown>>;
-  process: { rssBytes: number; heapUsedBytes: number };
+  /** `callbackFailures`: timer or event callbacks that threw and were contained (a bug if ever non-zero). */
+  process: { rssBytes: number; heapUsedBytes: number; callbackFailures: number };
 }
 
 export interface HealthSources {
@@ -48,6 +50,6 @@ export function buildHealth(sources: HealthSources, nowMs: number = Date.now()):
       const { devices: _perDevice, ...bus } = stats as Record<string, unknown>;
       return bus;
     }),
-    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, callbackFailures: callbackFailureCount() },
   };
 }
