@@ -1,5 +1,5 @@
-import { errorCode, isGatewayError, toError } from '../errors.ts';
-import { reportContainedFailure, type Logger } from '../log.ts';
+import { errorCode, isGatewayError, toError } from '../../core/errors.ts';
+import { reportContainedFailure, type Logger } from '../../core/log.ts';
 
 /**
  * The process-wide net under `citygw run`. Every timer and event handler of the gateway is

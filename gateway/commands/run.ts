@@ -1,5 +1,5 @@
-import { ErrorCodes, isGatewayError } from '../errors.ts';
-import { createRootLogger } from '../log.ts';
+import { ErrorCodes, isGatewayError } from '../../core/errors.ts';
+import { createRootLogger } from '../../core/log.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import { loadConfigOrReport } from './config-problems.ts';
 import { installLastResort } from './last-resort.ts';

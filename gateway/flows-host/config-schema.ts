@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../config/units.ts';
-import { secret } from '../config/secret.ts';
-import { configFile } from '../config/paths.ts';
+import { durationMs, identifier } from '../../core/units.ts';
+import { secret } from '../../core/secret.ts';
+import { configFile } from '../../core/paths.ts';
 
 /** A bcrypt hash as Node-RED's adminAuth expects it (`$2a$`, `$2b$` or `$2y$`, cost, 53 characters). */
 export const bcryptHashPattern = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { FlowsEditorConfig } from './config-schema.ts';
 
 /** Where the editor listens once started. */

@@ -1,7 +1,7 @@
 import type { DeviceStats } from '../../drivers/types.ts';
 import type { OutboxStats } from '../outbox/types.ts';
 import type { UplinkCounters } from '../uplink/mqtt-uplink.ts';
-import { callbackFailureCount } from '../log.ts';
+import { callbackFailureCount } from '../../core/log.ts';
 
 /** The payload of `{prefix}/{gatewayId}/health` (schema: HealthPayload in asyncapi.yaml). */
 export interface HealthPayload {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../config/units.ts';
-import { secret } from '../config/secret.ts';
-import { configFile } from '../config/paths.ts';
+import { durationMs, identifier } from '../../core/units.ts';
+import { secret } from '../../core/secret.ts';
+import { configFile } from '../../core/paths.ts';
 
 const brokerUrl = z
   .string()

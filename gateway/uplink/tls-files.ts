@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ErrorCodes, GatewayError, errorCode } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { ErrorCodes, GatewayError, errorCode } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { UplinkConfig } from './config-schema.ts';
 
 /** The PEM files of `uplink.tls` as read for one connection attempt. */

@@ -76,7 +76,7 @@ devices: [{ id: level, driver: modbus, bus: plc, unit: 1, profile: radar-level-l
 
 describe('a certificate file being rotated while the link is down', () => {
   it('does not crash the reconnect: the missing file is reported and counted, the last good copy is used, and the uplink comes back', async () => {
-    const { silentLogger } = await import('../../gateway/log.ts');
+    const { silentLogger } = await import('../../core/log.ts');
     const { bufferSchema } = await import('../../gateway/outbox/config-schema.ts');
     const { SqliteOutbox } = await import('../../gateway/outbox/sqlite-outbox.ts');
     const { uplinkSchema } = await import('../../gateway/uplink/config-schema.ts');

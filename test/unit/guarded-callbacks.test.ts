@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
-import { callbackFailureCount, guarded } from '../../gateway/log.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+import { callbackFailureCount, guarded } from '../../core/log.ts';
 
 function capturingLogger(): { log: pino.Logger; lines: () => Array<Record<string, unknown>> } {
   const lines: string[] = [];

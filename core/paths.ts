@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { errorCode } from '../errors.ts';
+import { errorCode } from './errors.ts';
 
 /**
  * Every path written in a config file means the same thing: relative to the config file's folder,
