@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { errorCode, isGatewayError, toError } from './errors.ts';
+import { errorHint } from './error-hints.ts';
 
 /** The areas that get their own child logger, so a technician can filter `area=modbus`. */
 export type LogArea = 'gateway' | 'config' | 'outbox' | 'uplink' | 'modbus' | 'serial' | 'cctv' | 'flows' | 'health' | 'demo' | 'cli' | 'sim' | 'families';
@@ -7,7 +8,71 @@ export type LogArea = 'gateway' | 'config' | 'outbox' | 'uplink' | 'modbus' | 's
 export type { Logger };
 
 /** Keys whose values never reach a log line, wherever they are nested. */
-const redactPaths = ['password', 'passphrase', 'secret', 'token', 'key', 'credentialSecret', '*.password', '*.passphrase', '*.secret', '*.token', '*.credentialSecret', '*.*.password', '*.*.secret', 'url'];
+const redactPaths = ['password', 'passphrase', 'secret', 'token', 'key', 'credentialSecret', '*.password', '*.passphrase', '*.secret', '*.token', '*.credentialSecret', '*.*.password', '*.*.secret'];
+
+/** `scheme://user:password@` in any text: the credentials go, the address stays readable. */
+const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+
+/** A text with the user name and password of every URL in it replaced by `[redacted]`. */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(urlCredentials, '$1[redacted]@');
+}
+
+function scrub(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.includes('://') ? withoutUrlCredentials(value) : value;
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
+  return out;
+}
+
+/**
+ * A known condition (a GatewayError) is logged as its code, its message and what to do about it;
+ * a stack trace is kept only for the unexpected (anything else), where it helps find a bug.
+ */
+function serializeError(error: unknown): unknown {
+  if (isGatewayError(error)) {
+    const hint = errorHint(error.code);
+    return { code: error.codeName, message: withoutUrlCredentials(error.message), ...(hint ? { hint } : {}) };
+  }
+  return error instanceof Error ? pino.stdSerializers.err(error) : error;
+}
+
+/**
+ * The options every root logger shares: secrets redacted by key, credentials cut out of URLs
+ * wherever they appear, known errors without stack traces, and a key given in a log call that the
+ * logger already carries (`bus` on a bus's logger) written once, not twice.
+ */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { pid: process.pid },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
+    formatters: { log: (object) => scrub(object, 0) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        const [first, ...rest] = args as unknown[];
+        if (typeof first === 'string') return method.apply(this, [withoutUrlCredentials(first), ...rest] as Parameters<typeof method>);
+        if (first !== null && typeof first === 'object' && !(first instanceof Error)) {
+          const bound = this.bindings();
+          const fields = first as Record<string, unknown>;
+          const duplicate = Object.keys(fields).filter((k) => k in bound && bound[k] === fields[k]);
+          if (duplicate.length > 0) {
+            const copy = { ...fields };
+            for (const k of duplicate) delete copy[k];
+            args[0] = copy;
+          }
+          if (typeof rest[0] === 'string') args[1] = withoutUrlCredentials(rest[0]);
+        }
+        return method.apply(this, args);
+      },
+    },
+  };
+}
 
 export interface LogSettings {
   level?: string;
@@ -22,12 +87,7 @@ export interface LogSettings {
 export function createRootLogger(settings: LogSettings = {}): Logger {
   const level = settings.level ?? process.env.CITYGW_LOG_LEVEL ?? 'info';
   const pretty = settings.pretty ?? (process.stderr.isTTY === true && process.env.CITYGW_LOG_FORMAT !== 'json');
-  const options: LoggerOptions = {
-    level,
-    base: { pid: process.pid },
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  };
+  const options = loggerOptions(level);
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
   }
