@@ -3,6 +3,8 @@ import type { FieldService } from '../types.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { SerialBusConfig } from './config-schema.ts';
+import type { AlertSink } from '../../core/alert.ts';
+import { AlertLatch, busOfflineAlert } from '../availability.ts';
 import { openSerialPortLink, type OpenSerialLink, type SerialLink } from './port.ts';
 
 export interface SerialBusStats {
@@ -40,11 +42,15 @@ export class SerialBus implements FieldService {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stats: SerialBusStats;
 
-  constructor(config: SerialBusConfig, log: Logger, open: OpenSerialLink = openSerialPortLink) {
+  /** `bus-offline:{id}` while the port cannot be opened or went away (an unplugged USB adapter). */
+  readonly #portAlert: AlertLatch;
+
+  constructor(config: SerialBusConfig, log: Logger, open: OpenSerialLink = openSerialPortLink, alert: AlertSink = () => undefined) {
     this.name = `serial-bus:${config.id}`;
     this.config = config;
     this.#log = log;
     this.#open = open;
+    this.#portAlert = new AlertLatch(alert);
     this.#stats = { bus: config.id, port: config.port, state: 'closed', opens: 0, openFailures: 0, closes: 0, bytesIn: 0, bytesOut: 0, listenerErrors: 0, lastError: null };
   }
 
@@ -134,6 +140,7 @@ export class SerialBus implements FieldService {
       // A missing port is the expected state while unplugged: log it once per outage, not per retry.
       if (this.#stats.lastError !== message) this.#log.warn({ bus: this.config.id, err: message, code: isGatewayError(error) ? error.codeName : undefined }, 'cannot open serial port');
       this.#stats.lastError = message;
+      this.#portAlert.raise(() => busOfflineAlert(this.config.id, this.config.port, 'raised', message));
       return 'failed';
     }
     const ended = new Promise<Error | null>((resolve) => link.onClose(resolve));
@@ -159,6 +166,7 @@ export class SerialBus implements FieldService {
     this.#stats.state = 'open';
     this.#stats.lastError = null;
     this.#log.info({ bus: this.config.id, port: this.config.port }, 'serial port open');
+    this.#portAlert.clear(() => busOfflineAlert(this.config.id, this.config.port, 'cleared'));
     this.#notify(true);
     const error = await ended;
     this.#link = null;
@@ -167,6 +175,7 @@ export class SerialBus implements FieldService {
     if (error) {
       this.#stats.lastError = error.message;
       this.#log.warn({ bus: this.config.id, err: error.message }, 'serial port lost');
+      this.#portAlert.raise(() => busOfflineAlert(this.config.id, this.config.port, 'raised', error.message));
     }
     this.#notify(false);
     return 'opened';
