@@ -219,7 +219,7 @@ export class Gateway {
         outboxStats: () => outbox.stats(),
         outboxDepth: () => outbox.depth(),
         deviceStats: () => [...this.field.devices.values()].map((d) => d.stats()),
-        busStats: () => this.#running.flatMap((s) => (s.stats ? [s.stats()] : [])),
+        busStats: () => this.#running.flatMap((s) => (s.busHealth ? [s.busHealth()] : [])),
       });
       outbox.appendHealth(payload);
       this.#uplink?.wake();

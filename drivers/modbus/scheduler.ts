@@ -2,7 +2,7 @@ import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/er
 import type { Logger } from '../../core/log.ts';
 import type { NewReading } from '../../core/reading.ts';
 import type { AlertSink } from '../../core/alert.ts';
-import type { DeviceStats, FieldService } from '../types.ts';
+import type { BusHealth, DeviceStats, FieldService } from '../types.ts';
 import type { ModbusChannel } from './channel.ts';
 import { describeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';
 import { DeviceSlot } from './device-slot.ts';
@@ -136,6 +136,11 @@ export class BusScheduler implements FieldService {
       });
       this.kick();
     });
+  }
+
+  busHealth(): BusHealth {
+    const { devices: _perDevice, ...bus } = this.stats();
+    return { type: 'modbus', ...bus };
   }
 
   stats(): BusStats {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FieldService } from '../types.ts';
+import type { BusHealth, FieldService } from '../types.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { SerialBusConfig } from './config-schema.ts';
@@ -60,6 +60,10 @@ export class SerialBus implements FieldService {
 
   stats(): SerialBusStats {
     return { ...this.#stats };
+  }
+
+  busHealth(): BusHealth {
+    return { type: 'serial', ...this.#stats };
   }
 
   async start(signal: AbortSignal): Promise<void> {
