@@ -115,7 +115,9 @@ flows: { editor: { enabled: true, passwordHash: '$2b$08$abcdefghijklmnopqrstuu01
     expect(result.stderr).toContain(`flows.editor.tls.key: file ${join(dir, 'editor.key')} does not exist`);
   });
 
-  it.skipIf(process.getuid?.() === 0)('names a file the current user cannot read (skipped as root: root reads every file)', async () => {
+  const asRoot = process.getuid?.() === 0;
+  const title = 'names a file the current user cannot read';
+  it.skipIf(asRoot)(asRoot ? `${title} (SKIPPED: running as root, which reads every file)` : title, async () => {
     const { chmodSync } = await import('node:fs');
     const ca = join(dir, 'private-ca.pem');
     writeFileSync(ca, 'x\n');
