@@ -59,7 +59,7 @@ devices: [{ id: level, driver: modbus, bus: plc, unit: 1, profile: radar-level-l
     const good = spawnCli(['run', '--config', config('good', pki.caCert)], { CITYGW_TEST_MQTT_PASSWORD: password, CITYGW_LOG_LEVEL: 'debug' });
     const bad = spawnCli(['run', '--config', config('bad', pki.otherCaCert)], { CITYGW_TEST_MQTT_PASSWORD: password, CITYGW_LOG_LEVEL: 'debug' });
     try {
-      await waitFor('readings over TLS', () => sub.messages.some((m) => m.topic === 'citygw/good/devices/level/readings'), 20_000);
+      await waitFor('readings over TLS', () => sub.messages.some((m) => m.topic === 'citygw/good/devices/level/readings'), 20_000).catch((e: unknown) => { throw new Error(`${String(e)}\n${good.output().slice(-3000)}`); });
       await waitFor('the bad gateway to report a certificate error', () => /certificate|self.signed|unable to verify/i.test(bad.output()), 20_000);
       expect(sub.messages.some((m) => m.topic.startsWith('citygw/bad/'))).toBe(false);
     } finally {
