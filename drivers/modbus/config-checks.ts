@@ -25,6 +25,7 @@ export function checkModbusProfiles(config: GatewayConfig, configDir: string): C
       const isName = file.startsWith(profilesDir);
       problems.push({
         path: `devices[${i}].profile`,
+        segments: ['devices', i, 'profile'],
         message: isName ? `unknown profile "${device.profile}" (shipped: ${shippedProfiles().join(', ')}; or give a path to a profile file)` : `profile file ${file} does not exist`,
       });
       return;
@@ -32,7 +33,7 @@ export function checkModbusProfiles(config: GatewayConfig, configDir: string): C
     try {
       mergePoints(loadProfile(file), device.points, device.id);
     } catch (error) {
-      problems.push({ path: `devices[${i}].profile`, message: toError(error).message });
+      problems.push({ path: `devices[${i}].profile`, segments: ['devices', i, 'profile'], message: toError(error).message });
     }
   });
   return problems;

@@ -126,6 +126,24 @@ devices:
     expect(problems[0]!.path).toMatch(/^line 3, column \d+$/);
   });
 
+  it('stops at the first YAML syntax error instead of listing the ones it causes', () => {
+    const problems = problemsOf('gateway:\n  id: a\n devices:\n   - id: x\n  buses: [\n');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toMatch(/^line \d+, column \d+$/);
+  });
+
+  it('names list entries by id and gives the YAML line; a misspelt key gets a suggestion', () => {
+    const text = `${minimal}    intervall: 10s\n  - id: canal-level\n    driver: modbus\n    bus: rs485\n    unit: 300\n    profile: radar-level-ld8001h\n`;
+    try {
+      loadConfigText(text, '/etc/citygw/citygw.yaml');
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as GatewayError).context?.problems as Array<{ path: string; message: string; line?: number }>;
+      expect(problems).toContainEqual({ path: 'devices[0] (level).intervall', message: 'unknown key; did you mean `interval`?', line: 14 });
+      expect(problems).toContainEqual({ path: 'devices[1] (canal-level).unit', message: expect.stringMatching(/247/), line: 18 });
+    }
+  });
+
   it('throws one GatewayError listing the problems', () => {
     try {
       loadConfigText('gateway: {}\n', '/x.yaml');
@@ -133,7 +151,7 @@ devices:
     } catch (error) {
       expect(error).toBeInstanceOf(GatewayError);
       expect((error as GatewayError).code).toBe(ErrorCodes.ConfigInvalid);
-      expect((error as GatewayError).context?.problems).toEqual([{ path: 'gateway.id', message: expect.any(String) }]);
+      expect((error as GatewayError).context?.problems).toEqual([{ path: 'gateway.id', message: expect.any(String), line: 1 }]);
     }
   });
 });
