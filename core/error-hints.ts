@@ -5,7 +5,7 @@ import { ErrorCodes, type ErrorCode } from './errors.ts';
  * the command line), so a routine problem reads as an instruction, not a stack trace.
  */
 const hints: Partial<Record<ErrorCode, string>> = {
-  [ErrorCodes.PortNotFound]: 'check the USB adapter and its cable; `citygw ports` lists the ports this box has (prefer /dev/serial/by-id/ names)',
+  [ErrorCodes.PortNotFound]: 'check the USB adapter and its cable; `ls -l /dev/serial/by-id/` lists the adapters plugged in (use those names in the config)',
   [ErrorCodes.PortBusy]: 'another program holds the port (a second citygw, a terminal program); stop it',
   [ErrorCodes.PortPermission]: 'the service user must be in the dialout group (install.sh does this); log out and in after adding yourself',
   [ErrorCodes.TransportClosed]: 'the line or adapter went away; it is reopened by itself when it returns',

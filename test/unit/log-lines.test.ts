@@ -43,7 +43,7 @@ describe('log lines', () => {
     log.error({ err: new GatewayError(ErrorCodes.PortNotFound, 'serial port /dev/ttyUSB0: No such file or directory') }, 'cannot open the bus port; retrying');
     log.error({ err: new TypeError('x is undefined') }, 'unexpected error in the bus loop');
     const known = JSON.parse(raw[0]!);
-    expect(known.err).toEqual({ code: 'PortNotFound', message: 'serial port /dev/ttyUSB0: No such file or directory', hint: expect.stringContaining('citygw ports') });
+    expect(known.err).toEqual({ code: 'PortNotFound', message: 'serial port /dev/ttyUSB0: No such file or directory', hint: expect.stringContaining('/dev/serial/by-id/') });
     expect(raw[0]).not.toContain('stack');
     expect(JSON.parse(raw[1]!).err.stack).toContain('TypeError: x is undefined');
   });
