@@ -183,3 +183,21 @@ describe('secrets', () => {
     expect(problemsOf(withUplink('{file: /nonexistent/pw}'))[0]!.message).toMatch(/cannot read secret file \/nonexistent\/pw: ENOENT/);
   });
 });
+
+describe('a Modbus device described by its points alone', () => {
+  const base = `gateway: { id: canal-01 }\nbuses: [{ id: plc, type: modbus-tcp, host: 127.0.0.1 }]\n`;
+
+  it('needs no profile when it has points, and builds a device with exactly those points', async () => {
+    const loaded = loadConfigText(`${base}devices:\n  - id: tank\n    driver: modbus\n    bus: plc\n    unit: 3\n    kind: flood-level\n    points:\n      - { name: level_m, address: 0, type: uint16, scale: 0.01, unit: m }\n`, '/etc/citygw/citygw.yaml');
+    const { createFieldSide } = await import('../../drivers/registry.ts');
+    const { silentLogger } = await import('../../core/log.ts');
+    const side = createFieldSide({ config: loaded.config, configDir: '/etc/citygw', dataDir: '/tmp', log: silentLogger(), emit: () => undefined, alert: () => undefined, latestReading: () => undefined });
+    const device = side.devices.get('tank') as unknown as { kind: string; settings: { points: Array<{ name: string }> } };
+    expect(device.kind).toBe('flood-level');
+    expect(device.settings.points.map((p) => p.name)).toEqual(['level_m']);
+  });
+
+  it('says what is missing when there is neither a profile nor points', () => {
+    expect(problemsOf(`${base}devices: [{ id: tank, driver: modbus, bus: plc, unit: 3 }]\n`)).toContainEqual({ path: 'devices[0].profile', message: "give a profile (a shipped model or a profile file) or the device's points" });
+  });
+});
