@@ -18,15 +18,25 @@ export function withoutUrlCredentials(text: string): string {
   return text.replace(urlCredentials, '$1[redacted]@');
 }
 
+/** The value with credentials cut out of every URL in it; the same object when there were none (the usual case). */
 function scrub(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.includes('://') ? withoutUrlCredentials(value) : value;
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  if (Array.isArray(value)) {
+    const items = value.map((item) => scrub(item, depth + 1));
+    return items.some((item, i) => item !== value[i]) ? items : value;
+  }
   if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const clean = scrub(v, depth + 1);
+    if (clean !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = clean;
+  }
+  return out ?? value;
 }
+
+/** A logger's bound fields; pino re-parses them on every bindings() call, so they are kept per logger. */
+const boundFields = new WeakMap<object, Record<string, unknown>>();
 
 /**
  * A known condition (a GatewayError) is logged as its code, its message and what to do about it;
@@ -58,7 +68,8 @@ export function loggerOptions(level: string): LoggerOptions {
         const [first, ...rest] = args as unknown[];
         if (typeof first === 'string') return method.apply(this, [withoutUrlCredentials(first), ...rest] as Parameters<typeof method>);
         if (first !== null && typeof first === 'object' && !(first instanceof Error)) {
-          const bound = this.bindings();
+          let bound = boundFields.get(this);
+          if (!bound) boundFields.set(this, (bound = this.bindings()));
           const fields = first as Record<string, unknown>;
           const duplicate = Object.keys(fields).filter((k) => k in bound && bound[k] === fields[k]);
           if (duplicate.length > 0) {
