@@ -1,6 +1,7 @@
-import type { DeviceStats } from '../../drivers/types.ts';
+import type { BusHealth, DeviceStats } from '../../drivers/types.ts';
 import type { OutboxStats } from '../outbox/types.ts';
 import type { UplinkCounters } from '../uplink/mqtt-uplink.ts';
+import { callbackFailureCount } from '../../core/log.ts';
 import type { ClockStatus } from '../clock/timekeeper.ts';
 
 /** The payload of `{prefix}/{gatewayId}/health` (schema: HealthPayload in asyncapi.yaml). */
@@ -18,9 +19,10 @@ export interface HealthPayload {
     streams: OutboxStats['streams'];
   };
   devices: DeviceStats[];
-  /** Per bus or port: transactions, timeouts, CRC errors, noise bytes, port errors (device counters are in `devices`). */
-  buses: Array<Record<string, unknown>>;
-  process: { rssBytes: number; heapUsedBytes: number };
+  /** Per Modbus bus or serial port: its own counters (device counters are in `devices`). */
+  buses: BusHealth[];
+  /** `callbackFailures`: timer or event callbacks that threw and were contained (a bug if ever non-zero). */
+  process: { rssBytes: number; heapUsedBytes: number; callbackFailures: number };
   /** Whether readings' times can be trusted now (see ClockStatus). */
   clock: { synced: boolean; source: string; lastStepS: number | null; stamping: ClockStatus['stamping'] };
 }
@@ -33,7 +35,7 @@ export interface HealthSources {
   outboxStats(): OutboxStats;
   outboxDepth(): number;
   deviceStats(): DeviceStats[];
-  busStats(): object[];
+  busStats(): BusHealth[];
   clock(): ClockStatus;
 }
 
@@ -48,11 +50,8 @@ export function buildHealth(sources: HealthSources, nowMs: number = Date.now()):
     uplink: sources.uplink(),
     outbox: { depth: sources.outboxDepth(), bytesOnDisk: stats.bytesOnDisk, openState: stats.openState, lanes: stats.lanes, streams: stats.streams },
     devices: sources.deviceStats(),
-    buses: sources.busStats().map((stats) => {
-      const { devices: _perDevice, ...bus } = stats as Record<string, unknown>;
-      return bus;
-    }),
-    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    buses: sources.busStats(),
+    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, callbackFailures: callbackFailureCount() },
     clock: clockSection(sources.clock()),
   };
 }
