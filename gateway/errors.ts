@@ -32,6 +32,11 @@ export const ErrorCodes = {
   FlowsFailed: 500,
   ServiceFailed: 501,
   Aborted: 502,
+  // 6xx releases, signatures and updates
+  ReleaseInvalid: 600,
+  SignatureInvalid: 601,
+  KeyInvalid: 602,
+  UpdateFailed: 603,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

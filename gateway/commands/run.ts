@@ -1,4 +1,9 @@
-import { createRootLogger } from '../log.ts';
+import { child, createRootLogger } from '../log.ts';
+import { ProbationHealth } from '../release/probation-health.ts';
+import { reportFailedUpdate } from '../release/update-alert.ts';
+import { ServiceNotifier } from '../service/notify.ts';
+import { ServiceWatchdog } from '../service/watchdog.ts';
+import { gatewayVersion } from '../version.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import { loadConfigOrReport } from './config-problems.ts';
 import { untilShutdownSignal } from './shutdown.ts';
@@ -14,13 +19,38 @@ export const runCommand: CliCommand = {
     const loaded = loadConfigOrReport(file, io);
     if (typeof loaded === 'number') return loaded;
     const log = createRootLogger({ level: loaded.config.gateway.logLevel });
+    const serviceLog = child(log, 'gateway', { part: 'service' });
     // Loaded on demand: `validate` and `help` must stay fast on a Pi.
     const { Gateway } = await import('../gateway.ts');
     const gateway = new Gateway({ loaded, log });
     // Listen for SIGTERM/SIGINT before starting: a stop during start-up then still shuts down in order.
     const shutdown = untilShutdownSignal(log);
+    const notifier = new ServiceNotifier({ log: serviceLog });
     await gateway.start();
+    reportFailedUpdate({ updateDir: process.env.CITYGW_UPDATE_DIR, alert: (alert) => gateway.alert(alert), log: serviceLog });
+    // systemd (Type=notify): ready once the outbox is open and the drivers run; watchdog pings
+    // only while the loop runs and the outbox commits.
+    const ready = await notifier.ready(`gateway ${loaded.config.gateway.id} running`);
+    const watchdog = new ServiceWatchdog({ notifier, healthy: () => gateway.outbox.canCommit(), log: serviceLog });
+    watchdog.start();
+    const healthFile = process.env.CITYGW_HEALTH_FILE;
+    const probation = healthFile
+      ? new ProbationHealth({
+          file: healthFile,
+          release: gatewayVersion,
+          log: serviceLog,
+          checks: {
+            ready: () => ready || !notifier.enabled,
+            outboxCommits: () => gateway.outbox.canCommit(),
+            unpolledDevices: () => [...gateway.field.devices.values()].filter((d) => d.stats().polls === 0).map((d) => d.id),
+          },
+        })
+      : null;
+    probation?.start();
     await shutdown;
+    probation?.stop();
+    watchdog.stop();
+    await notifier.stopping();
     await gateway.stop();
     log.flush();
     return 0;
