@@ -25,7 +25,7 @@ export class ServiceWatchdog {
     this.#healthy = options.healthy;
     this.#log = options.log;
     const usec = Number(env.WATCHDOG_USEC);
-    const pid = env.WATCHDOG_PID === undefined ? null : Number(env.WATCHDOG_PID);
+    const pid = env.WATCHDOG_PID ? Number(env.WATCHDOG_PID) : null;
     const forUs = pid === null || pid === process.pid || pid === process.ppid;
     this.#intervalMs = options.notifier.enabled && forUs && Number.isFinite(usec) && usec > 0 ? Math.max(100, Math.floor(usec / 2000)) : null;
   }

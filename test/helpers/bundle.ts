@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBundle, type BuildResult } from '../../deploy/bundle/build.ts';
 import { binDir, codePaths } from '../../deploy/bundle/contents.ts';
@@ -46,7 +46,8 @@ export function sharedBundle(arch: string): BuildResult {
     }
     try {
       if (!existsSync(done)) {
-        rmSync(dir, { recursive: true, force: true });
+        // Bundles of older source states of this CPU are of no use any more (70 MB each).
+        for (const old of readdirSync(sharedDir)) if (old.startsWith(`${arch}-`) && !old.endsWith('.lock')) rmSync(join(sharedDir, old), { recursive: true, force: true });
         const result = buildBundle({ arch, sourceDir: repoRoot, outDir: dir, cacheDir: bundleCacheDir });
         writeFileSync(done, JSON.stringify(result));
       }
