@@ -25,6 +25,8 @@ export const ErrorCodes = {
   StorageFull: 301,
   StorageClosed: 302,
   StorageWriteFailed: 303,
+  /** The file was written by a newer release; never treated as corrupt (that would set it aside). */
+  StorageTooNew: 304,
   // 4xx uplink
   UplinkNotConnected: 400,
   UplinkRejected: 401,

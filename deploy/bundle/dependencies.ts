@@ -13,7 +13,11 @@ import { prune } from './contents.ts';
 export function stageDependencies(options: { sourceDir: string; arch: string; cacheDir: string; dest: string }): void {
   const lock = readFileSync(join(options.sourceDir, 'package-lock.json'));
   const pkg = readFileSync(join(options.sourceDir, 'package.json'));
-  const key = createHash('sha256').update(lock).update(pkg).digest('hex').slice(0, 16);
+  // Keyed by what decides the installed tree (the lock and the declared dependencies), not the
+  // project's own version, so a new release of the same dependencies reuses the cache.
+  const declared = JSON.parse(pkg.toString('utf8')) as Record<string, unknown>;
+  const decisive = JSON.stringify([declared.dependencies, declared.optionalDependencies, declared.overrides]);
+  const key = createHash('sha256').update(lock).update(decisive).digest('hex').slice(0, 16);
   const cached = join(options.cacheDir, `deps-linux-${options.arch}-${key}`);
   if (!existsSync(join(cached, '.complete'))) {
     mkdirSync(options.cacheDir, { recursive: true });
