@@ -47,7 +47,7 @@ export class ProbationHealth {
       const waiting = this.#checks.unpolledDevices();
       if (waiting.length > 0) return;
       writeKeyValues(this.#file, { release: this.#release, at_s: Math.floor(Date.now() / 1000) });
-      this.#log.info({ release: this.#release }, 'healthy on probation: the update is confirmed');
+      this.#log.info({ release: this.#release }, 'healthy on probation: health file written');
       this.stop();
     } catch (error) {
       this.#log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not record probation health');

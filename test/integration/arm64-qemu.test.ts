@@ -15,7 +15,7 @@ const runner = arm64Runner();
 const skipReason = runner.mode === 'none' ? runner.reason : '';
 if (skipReason) process.stderr.write(`SKIPPED arm64 release under qemu: ${skipReason}\n`);
 
-function run(release: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<{ code: number | null; out: string }> {
+function run(release: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 280_000): Promise<{ code: number | null; out: string }> {
   const { command, args: argv } = arm64Command(runner, release, args);
   return new Promise((resolve) => {
     const child = spawn(command, argv, { env: { ...process.env, PATH: '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,20 +55,24 @@ describe.skipIf(skipReason !== '')(`the arm64 release under qemu-user (${runner.
   });
 
   it('validates the shipped examples with its own arm64 Node (no Node on PATH)', async () => {
-    const results = await Promise.all(
-      ['canal-station.yaml', 'school-air.yaml'].map(async (name) => {
+    // One after the other: two emulated Node processes at once only make each slower.
+    const results: Array<{ code: number | null; out: string }> = [];
+    for (const name of ['canal-station.yaml', 'school-air.yaml']) {
+      results.push(
+        await (async () => {
         // Secret files the examples point at (/etc/citygw/...) are made in the work folder.
         const text = readFileSync(join(release, 'deploy', 'examples', name), 'utf8').replaceAll('/etc/citygw/', `${work}/`);
         for (const m of text.matchAll(new RegExp(`${work}/([\\w.-]+)`, 'g'))) writeFileSync(join(work, m[1]!), 'secret-from-file\n');
         writeFileSync(join(work, name), text);
-        return run(release, ['validate', '--config', join(work, name)], { CITYGW_MQTT_PASSWORD: 'pw', CAM_BRIDGE_01_PASSWORD: 'pw' });
-      }),
-    );
+          return run(release, ['validate', '--config', join(work, name)], { CITYGW_MQTT_PASSWORD: 'pw', CAM_BRIDGE_01_PASSWORD: 'pw' });
+        })(),
+      );
+    }
     for (const r of results) {
       expect(r.out).toMatch(/: valid \(gateway /);
       expect(r.code).toBe(0);
     }
-  }, 240_000);
+  }, 600_000);
 
   it('runs against a pymodbus TCP slave and Mosquitto: readings arrive, the SQLite outbox is written, a clean stop', async () => {
     const config = join(work, 'run.yaml');
@@ -83,7 +87,7 @@ describe.skipIf(skipReason !== '')(`the arm64 release under qemu-user (${runner.
     gw.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const readings = () => recorder.received.filter((m) => m.topic.includes('/devices/canal-level/'));
     try {
-      await waitFor('three polls to reach the broker', () => readings().length >= 3 || gw.exitCode !== null, 150_000, 250);
+      await waitFor('three polls to reach the broker', () => readings().length >= 3 || gw.exitCode !== null, 400_000, 250);
       expect(gw.exitCode, out.slice(-3000)).toBe(null);
       const first = JSON.parse(readings()[0]!.payload) as { values?: Record<string, number>; readings?: Array<{ values: Record<string, number> }> };
       const values = first.values ?? first.readings?.[0]?.values;
@@ -97,5 +101,5 @@ describe.skipIf(skipReason !== '')(`the arm64 release under qemu-user (${runner.
     const db = join(work, 'data', 'outbox.db');
     expect(existsSync(db)).toBe(true);
     expect(lastSeqs(db).get('canal-level')).toBeGreaterThanOrEqual(3);
-  }, 240_000);
+  }, 480_000);
 });

@@ -27,7 +27,9 @@ describe.skipIf(!haveNotify)('systemd notify protocol (Type=notify, WatchdogSec)
   let gw: ReturnType<typeof spawnCli>;
   const watchdogMs = 1000;
 
-  const pings = (fromMs: number, toMs = Number.POSITIVE_INFINITY) => messages.filter((m) => m.text === 'WATCHDOG=1' && m.atMs >= fromMs && m.atMs < toMs);
+  /** A datagram carries several assignments (`READY=1 STATUS=...`), in the sender's order. */
+  const has = (m: Message, assignment: string) => m.text.split(' ').includes(assignment);
+  const pings = (fromMs: number, toMs = Number.POSITIVE_INFINITY) => messages.filter((m) => has(m, 'WATCHDOG=1') && m.atMs >= fromMs && m.atMs < toMs);
   const lastAtMs = () => messages.at(-1)?.atMs ?? 0;
 
   beforeAll(async () => {
@@ -57,9 +59,9 @@ describe.skipIf(!haveNotify)('systemd notify protocol (Type=notify, WatchdogSec)
   });
 
   it('says READY=1 once the gateway runs (outbox open, drivers started)', async () => {
-    await waitFor('READY=1', () => messages.some((m) => m.text.startsWith('READY=1')), 30_000);
+    await waitFor('READY=1', () => messages.some((m) => has(m, 'READY=1')), 30_000);
     expect(gw.output()).toContain('"gateway running"');
-    expect(messages.find((m) => m.text.startsWith('READY=1'))!.text).toContain('STATUS=gateway notify-box running');
+    expect(messages.find((m) => has(m, 'READY=1'))!.text).toContain('STATUS=gateway notify-box running');
   }, 40_000);
 
   it('pings WATCHDOG=1 at about half the watchdog interval', async () => {
@@ -110,6 +112,6 @@ describe.skipIf(!haveNotify)('systemd notify protocol (Type=notify, WatchdogSec)
   it('says STOPPING=1 on a clean stop and exits 0', async () => {
     gw.kill('SIGTERM');
     expect(await waitForExit(gw, 20_000)).toBe(0);
-    await waitFor('STOPPING=1', () => messages.some((m) => m.text.startsWith('STOPPING=1')), 5000);
+    await waitFor('STOPPING=1', () => messages.some((m) => has(m, 'STOPPING=1')), 5000);
   }, 30_000);
 });
