@@ -1,7 +1,7 @@
-import type { Logger } from '../gateway/log.ts';
-import type { NewReading, PointValue, Reading, ReadingKind } from '../gateway/reading.ts';
+import type { Logger } from '../core/log.ts';
+import type { NewReading, PointValue, Reading, ReadingKind } from '../core/reading.ts';
 import type { GatewayConfig } from '../gateway/config/schema.ts';
-import type { AlertSink } from '../gateway/alert.ts';
+import type { AlertSink } from '../core/alert.ts';
 
 /**
  * What a driver family gets from the gateway: one small context, no globals. A driver never

@@ -1,6 +1,6 @@
 import { commands } from './commands/index.ts';
 import type { CommandIo } from './commands/types.ts';
-import { ErrorCodes, isGatewayError, toError } from './errors.ts';
+import { ErrorCodes, isGatewayError, toError } from '../core/errors.ts';
 import { gatewayVersion } from './version.ts';
 
 function help(io: CommandIo): void {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { AlertPayload } from './alert.ts';
-import type { Reading } from './reading.ts';
+import type { AlertPayload } from '../core/alert.ts';
+import type { Reading } from '../core/reading.ts';
 
 /** Events of the running gateway, each with its typed payload. */
 export interface GatewayEventMap {

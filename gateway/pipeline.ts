@@ -1,7 +1,7 @@
-import type { Logger } from './log.ts';
-import { toError } from './errors.ts';
+import type { Logger } from '../core/log.ts';
+import { toError } from '../core/errors.ts';
 import type { ReadingProcessor } from './processing/types.ts';
-import type { NewReading } from './reading.ts';
+import type { NewReading } from '../core/reading.ts';
 import type { Outbox } from './outbox/types.ts';
 
 export interface PipelineCounters {

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashTree, manifestFile, serializeManifest, type ReleaseManifest } from '../../gateway/release/manifest.ts';
 import { bundleName, releaseArchs } from '../../gateway/release/naming.ts';
-import { signFile } from '../../gateway/signing/minisign.ts';
+import { signFile } from '../../core/signing/minisign.ts';
 import { binDir, codePaths } from './contents.ts';
 import { stageDependencies } from './dependencies.ts';
 import { stageNode } from './node-runtime.ts';

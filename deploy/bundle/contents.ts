@@ -5,7 +5,7 @@
  */
 
 /** Code and data the box runs: the gateway, the drivers with their profiles, the rules' nodes and flows. */
-export const codePaths = ['gateway', 'drivers', 'flows', 'deploy/examples', 'deploy/systemd', 'package.json', 'README.md'];
+export const codePaths = ['core', 'gateway', 'drivers', 'flows', 'deploy/examples', 'deploy/systemd', 'package.json', 'README.md'];
 
 /** Launch scripts, copied to bin/ of the release (executable). */
 export const binDir = 'deploy/bundle/bin';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Secret } from '../../gateway/config/secret.ts';
+import type { Secret } from '../../core/secret.ts';
 
 /** A camera login; the password stays a Secret until the moment a header is built. */
 export interface Credentials {

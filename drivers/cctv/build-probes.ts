@@ -1,5 +1,5 @@
 import type { CctvDeviceConfig } from './config-schema.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { Probe } from './probe.ts';
 import type { Credentials } from './auth.ts';
 import { icmpProbe } from './probes/icmp.ts';

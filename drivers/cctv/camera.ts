@@ -1,6 +1,6 @@
-import type { Logger } from '../../gateway/log.ts';
-import type { AlertSink } from '../../gateway/alert.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import type { Logger } from '../../core/log.ts';
+import type { AlertSink } from '../../core/alert.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { DeviceStats, FieldDevice } from '../types.ts';
 import type { Probe, ProbeName, ProbeResult } from './probe.ts';
 import { healthReading, rollUp, type CameraState, type Rollup } from './rollup.ts';

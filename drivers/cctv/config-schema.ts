@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../../gateway/config/units.ts';
-import { secret } from '../../gateway/config/secret.ts';
+import { durationMs, identifier } from '../../core/units.ts';
+import { secret } from '../../core/secret.ts';
 
 /**
  * The config of one camera (`driver: cctv`). Every probe is optional; a camera with no probes is a

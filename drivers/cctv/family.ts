@@ -1,4 +1,4 @@
-import { child } from '../../gateway/log.ts';
+import { child } from '../../core/log.ts';
 import type { DriverFamily, FieldSetup } from '../types.ts';
 import type { CctvDeviceConfig } from './config-schema.ts';
 import { buildProbes } from './build-probes.ts';

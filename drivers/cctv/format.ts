@@ -1,4 +1,4 @@
-import type { NewReading, PointValue } from '../../gateway/reading.ts';
+import type { NewReading, PointValue } from '../../core/reading.ts';
 import type { ProbeName } from './probe.ts';
 
 const probeOrder: readonly ProbeName[] = ['icmp', 'tcp', 'rtsp', 'onvif', 'snapshot', 'poe', 'contacts'];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../gateway/log.ts';
-import { toError } from '../../gateway/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { toError } from '../../core/errors.ts';
 import type { FieldService } from '../types.ts';
 import type { Camera } from './camera.ts';
 import type { Probe } from './probe.ts';

@@ -1,5 +1,5 @@
-import { toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ProbeName, ProbeOutcome, ProbeResult } from './probe.ts';
 
 const netErrorWords: Record<string, string> = {

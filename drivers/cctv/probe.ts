@@ -1,5 +1,5 @@
-import type { PointValue } from '../../gateway/reading.ts';
-import type { Logger } from '../../gateway/log.ts';
+import type { PointValue } from '../../core/reading.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * What one probe concluded about the camera:

@@ -1,4 +1,4 @@
-import type { NewReading, PointValue, Quality } from '../../gateway/reading.ts';
+import type { NewReading, PointValue, Quality } from '../../core/reading.ts';
 import { networkProbes, type ProbeName, type ProbeResult } from './probe.ts';
 
 /** A camera's health as a whole. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../../gateway/log.ts';
+import type { Logger } from '../../core/log.ts';
 import { createLink, type ByteLink } from '../transport/index.ts';
 import type { ModbusChannel } from './channel.ts';
 import type { ModbusBusConfig } from './config-schema.ts';

@@ -1,5 +1,5 @@
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import type { ModbusRequest, ModbusResponse } from './pdu.ts';
 

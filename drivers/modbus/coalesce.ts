@@ -1,4 +1,4 @@
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { ModbusPointConfig } from './config-schema.ts';
 import { registerCount } from './codecs.ts';
 import { maxCount } from './pdu.ts';

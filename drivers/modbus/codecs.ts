@@ -1,5 +1,5 @@
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
-import type { PointValue, Quality } from '../../gateway/reading.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+import type { PointValue, Quality } from '../../core/reading.ts';
 import type { ModbusPointConfig } from './config-schema.ts';
 
 /** How a point's registers are read: int16 ... float64, one bit of a register, or a coil/input state. */

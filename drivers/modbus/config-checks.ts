@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { GatewayConfig } from '../../gateway/config/schema.ts';
-import type { ConfigProblem } from '../../gateway/config/problems.ts';
-import { toError } from '../../gateway/errors.ts';
+import type { ConfigProblem } from '../../core/problems.ts';
+import { toError } from '../../core/errors.ts';
 import { loadProfile, mergePoints, profilePath, profilesDir } from './profile.ts';
 
 function shippedProfiles(): string[] {

@@ -1,4 +1,4 @@
-import type { NewReading } from '../../gateway/reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { DeviceStats } from '../types.ts';
 import type { PolledDevice, PollOutcome } from './scheduler.ts';
 

@@ -1,6 +1,6 @@
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
-import { worseQuality, type NewReading, type PointValue, type Quality, type ReadingKind } from '../../gateway/reading.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { worseQuality, type NewReading, type PointValue, type Quality, type ReadingKind } from '../../core/reading.ts';
 import type { DeviceStats, FieldDevice, WriteRequest, WriteResult } from '../types.ts';
 import { decodePoint, encodePoint } from './codecs.ts';
 import { coalesce, sliceFor, type CoalescePolicy, type ReadBlock } from './coalesce.ts';

@@ -1,5 +1,5 @@
-import { child } from '../../gateway/log.ts';
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { child } from '../../core/log.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup } from '../types.ts';
 import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';

@@ -1,4 +1,4 @@
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 
 /** A Modbus request as the scheduler hands it to a channel (protocol addresses, 0-based). */
 export type ModbusRequest =

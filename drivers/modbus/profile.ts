@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { formatPath } from '../../gateway/config/problems.ts';
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
+import { formatPath } from '../../core/problems.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import { modbusProfileSchema, pointProblems, type ModbusProfile } from '../profiles/schema.ts';
 import type { ModbusPointConfig } from './config-schema.ts';
 

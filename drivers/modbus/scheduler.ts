@@ -1,7 +1,7 @@
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
-import type { NewReading } from '../../gateway/reading.ts';
-import type { AlertSink } from '../../gateway/alert.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { NewReading } from '../../core/reading.ts';
+import type { AlertSink } from '../../core/alert.ts';
 import type { DeviceStats, FieldService } from '../types.ts';
 import type { ModbusChannel } from './channel.ts';
 import { describeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';

@@ -1,5 +1,5 @@
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
 import { decodeResponse, encodeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';

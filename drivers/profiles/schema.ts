@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../../gateway/config/units.ts';
+import { durationMs, identifier } from '../../core/units.ts';
 import { modbusPointSchema } from '../modbus/config-schema.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { FrameParser } from './frame-parser.ts';
 import type { SerialBus } from './serial-bus.ts';
 

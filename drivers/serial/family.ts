@@ -1,4 +1,4 @@
-import { child } from '../../gateway/log.ts';
+import { child } from '../../core/log.ts';
 import type { DriverContext, DriverFamily, FieldService, FieldSetup } from '../types.ts';
 import type { SerialDeviceConfig } from './config-schema.ts';
 import type { OpenSerialLink } from './port.ts';

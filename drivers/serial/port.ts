@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 
 /**
  * The one place that opens a serial port. Everything else talks to a `SerialLink`, so a bus can

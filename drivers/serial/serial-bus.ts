@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldService } from '../types.ts';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { SerialBusConfig } from './config-schema.ts';
 import { openSerialPortLink, type OpenSerialLink, type SerialLink } from './port.ts';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../gateway/errors.ts';
-import type { Logger } from '../../gateway/log.ts';
-import type { NewReading, ReadingKind } from '../../gateway/reading.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { NewReading, ReadingKind } from '../../core/reading.ts';
 import type { DeviceStats, FieldDevice, FieldService } from '../types.ts';
 import type { FrameParser } from './frame-parser.ts';
 import type { SerialBus } from './serial-bus.ts';

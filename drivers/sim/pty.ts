@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 
 /** Two linked pseudo-terminals: bytes written to one come out of the other, like a null-modem cable. */
 export interface PtyPair {

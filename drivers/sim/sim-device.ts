@@ -3,7 +3,7 @@ import { decodePoint, encodePoint, registerCount } from '../modbus/codecs.ts';
 import { loadProfile, profilePath } from '../modbus/profile.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
 import { SimSlave } from './slave.ts';
-import type { PointValue } from '../../gateway/reading.ts';
+import type { PointValue } from '../../core/reading.ts';
 
 /**
  * A simulated device built from a shipped profile: its points are mapped in a SimSlave and can be

@@ -1,5 +1,5 @@
 import { SerialPort } from 'serialport';
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import { bitsPerChar, type ByteLink, type LinkHandlers, type SerialFraming } from './types.ts';
 
 /** A serial port path and its line settings. */

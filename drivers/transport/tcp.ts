@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { ByteLink, LinkHandlers } from './types.ts';
 
 /** A TCP endpoint and how long to wait for a connection. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { inDataDir } from '../config/load.ts';
-import { isGatewayError } from '../errors.ts';
+import { isGatewayError } from '../../core/errors.ts';
 import { inspectOutboxFile } from '../outbox/inspect.ts';
 import type { OutboxStats, StreamCounters } from '../outbox/types.ts';
 import { parseCommandArgs, requireOption } from './args.ts';

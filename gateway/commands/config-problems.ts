@@ -1,5 +1,5 @@
-import { isGatewayError, ErrorCodes } from '../errors.ts';
-import type { ConfigProblem } from '../config/problems.ts';
+import { isGatewayError, ErrorCodes } from '../../core/errors.ts';
+import type { ConfigProblem } from '../../core/problems.ts';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { CommandIo } from './types.ts';
 

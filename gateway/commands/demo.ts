@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { loadConfigText } from '../config/load.ts';
 import { startDemoField } from '../demo/devices.ts';
 import { portInUse, startEmbeddedBroker, type EmbeddedBroker } from '../demo/embedded-broker.ts';
-import { child, createRootLogger } from '../log.ts';
+import { child, createRootLogger } from '../../core/log.ts';
 import { parseCommandArgs } from './args.ts';
 import { hashEditorPassword } from './flows-password.ts';
 import { untilShutdownSignal } from './shutdown.ts';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import { boxLayout } from '../release/box-layout.ts';
 import { installBundle } from '../release/install.ts';
 import { parseCommandArgs } from './args.ts';

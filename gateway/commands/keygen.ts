@@ -1,4 +1,4 @@
-import { generateKeyPair } from '../signing/keys.ts';
+import { generateKeyPair } from '../../core/signing/keys.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import type { CliCommand } from './types.ts';
 

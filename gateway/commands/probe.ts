@@ -1,6 +1,6 @@
-import { toError } from '../errors.ts';
-import { child, createRootLogger } from '../log.ts';
-import { parseDurationMs } from '../config/units.ts';
+import { toError } from '../../core/errors.ts';
+import { child, createRootLogger } from '../../core/log.ts';
+import { parseDurationMs } from '../../core/units.ts';
 import { busFromArgs, lineUsage, openToolChannelOrExplain, parseAddress, parseToolArgs, usageError } from '../../drivers/modbus/tools/line-options.ts';
 import { doubleColumns, floatColumns, integerColumns, probeRows, probeTable } from '../../drivers/modbus/tools/probe.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';

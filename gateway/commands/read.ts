@@ -1,9 +1,9 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrReport } from './config-problems.ts';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
-import { child, createRootLogger } from '../log.ts';
-import type { NewReading, Reading } from '../reading.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import { child, createRootLogger } from '../../core/log.ts';
+import type { NewReading, Reading } from '../../core/reading.ts';
 import { formatCameraHealth } from '../../drivers/cctv/format.ts';
 import { createFieldSide } from '../../drivers/registry.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';

@@ -1,4 +1,4 @@
-import { child, createRootLogger } from '../log.ts';
+import { child, createRootLogger } from '../../core/log.ts';
 import { ProbationHealth } from '../release/probation-health.ts';
 import { reportFailedUpdate } from '../release/update-alert.ts';
 import { ServiceNotifier } from '../service/notify.ts';

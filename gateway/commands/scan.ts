@@ -1,6 +1,6 @@
-import { toError } from '../errors.ts';
-import { child, createRootLogger } from '../log.ts';
-import { parseDurationMs } from '../config/units.ts';
+import { toError } from '../../core/errors.ts';
+import { child, createRootLogger } from '../../core/log.ts';
+import { parseDurationMs } from '../../core/units.ts';
 import { busFromArgs, lineUsage, openToolChannelOrExplain, parseToolArgs, portHint } from '../../drivers/modbus/tools/line-options.ts';
 import { parseUnits, scanBus } from '../../drivers/modbus/tools/scan.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';

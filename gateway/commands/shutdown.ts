@@ -1,4 +1,4 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * Resolves on the first SIGINT or SIGTERM (Ctrl-C, systemd stop) so the caller can shut down in

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import { boxLayout } from '../release/box-layout.ts';
 import { updateBundle } from '../release/update.ts';
 import { parseCommandArgs } from './args.ts';

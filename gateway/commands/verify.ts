@@ -1,7 +1,7 @@
 import { boxLayout } from '../release/box-layout.ts';
 import { verifyBundle } from '../release/verify-bundle.ts';
 import { parseCommandArgs } from './args.ts';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { CliCommand } from './types.ts';
 
 export const verifyCommand: CliCommand = {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCodes, GatewayError, errorCode } from '../errors.ts';
+import { ErrorCodes, GatewayError, errorCode } from '../../core/errors.ts';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.ts';
-import { formatPath, type ConfigProblem } from './problems.ts';
+import { formatPath, type ConfigProblem } from '../../core/problems.ts';
 import { checkModbusProfiles } from '../../drivers/modbus/config-checks.ts';
 
 export { formatPath, type ConfigProblem };

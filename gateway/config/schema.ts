@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { identifier } from './units.ts';
+import { identifier } from '../../core/units.ts';
 import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
 import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
 import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drivers/serial/config-schema.ts';
 import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
 import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
-import { durationMs } from './units.ts';
+import { durationMs } from '../../core/units.ts';
 import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**

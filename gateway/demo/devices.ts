@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDemoDevices } from '../../drivers/sim/demo.ts';
 import { demoCanalLevelM, startDemoSerialSensors } from '../../drivers/serial/sim/demo-field-sensors.ts';
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * The demo's simulated field: real Modbus TCP slaves (canal radar, water sonde, siren relay) on

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
-import type { NewReading, PointValue } from '../reading.ts';
+import type { NewReading, PointValue } from '../../core/reading.ts';
 import { thaiAqi, thaiAqiTable, type ThaiPollutant } from './aqi-thai.ts';
 import { usAqi } from './aqi-us.ts';
 import type { FamilyConfig } from './config-schema.ts';

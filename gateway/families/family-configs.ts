@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/schema.ts';
-import type { NewReading, PointValue } from '../reading.ts';
+import type { NewReading, PointValue } from '../../core/reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
 
 /** Device id -> its `family` settings, for every configured device that has them. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { AlertSeverity, AlertSink } from '../alert.ts';
-import type { Logger } from '../log.ts';
+import type { AlertSeverity, AlertSink } from '../../core/alert.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
-import type { NewReading } from '../reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { FamilyConfig, FloodLevelFamilyConfig } from './config-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
 import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage, type FloodStages } from './flood.ts';

@@ -1,6 +1,6 @@
-import type { AlertSink } from '../alert.ts';
+import type { AlertSink } from '../../core/alert.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import { child, type Logger } from '../log.ts';
+import { child, type Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
 import { AirQualityProcessor } from './air-processor.ts';
 import { familyConfigs } from './family-configs.ts';

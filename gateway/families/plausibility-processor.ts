@@ -1,5 +1,5 @@
 import type { ReadingProcessor } from '../processing/types.ts';
-import { worseQuality, type NewReading } from '../reading.ts';
+import { worseQuality, type NewReading } from '../../core/reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
 import { PlausibilityChecker } from './plausibility.ts';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { AlertSink } from '../alert.ts';
-import type { Logger } from '../log.ts';
+import type { AlertSink } from '../../core/alert.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
-import type { NewReading } from '../reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { FamilyConfig } from './config-schema.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 

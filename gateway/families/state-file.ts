@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * Small per-device state files under `{dataDir}/families/`: what a family must remember across a

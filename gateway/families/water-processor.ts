@@ -1,5 +1,5 @@
 import type { ReadingProcessor } from '../processing/types.ts';
-import type { NewReading } from '../reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { FamilyConfig, WaterQualityFamilyConfig } from './config-schema.ts';
 import { usableNumber, withValues } from './family-configs.ts';
 import { surfaceWaterClass, waterClassNames } from './water-class.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../config/units.ts';
-import { secret } from '../config/secret.ts';
+import { durationMs, identifier } from '../../core/units.ts';
+import { secret } from '../../core/secret.ts';
 
 /** A bcrypt hash as Node-RED's adminAuth expects it (`$2a$`, `$2b$` or `$2y$`, cost, 53 characters). */
 export const bcryptHashPattern = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { FlowsEditorConfig } from './config-schema.ts';
 
 /** Where the editor listens once started. */

@@ -1,8 +1,8 @@
 import type { FieldDevice } from '../../drivers/types.ts';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { Outbox } from '../outbox/types.ts';
-import type { Reading } from '../reading.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { FlowsGatewayApi, FlowsUplinkStatus } from './types.ts';
 
 export interface FlowsGatewayApiSources {

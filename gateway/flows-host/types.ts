@@ -1,5 +1,5 @@
-import type { AlertInput } from '../alert.ts';
-import type { Reading, ReadingKind } from '../reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { Reading, ReadingKind } from '../../core/reading.ts';
 import type { DeviceStats, WriteRequest, WriteResult } from '../../drivers/types.ts';
 
 /** The uplink as the flows see it: whether upstream is reachable right now. */

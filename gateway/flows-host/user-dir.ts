@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 
 /** The id of the global environment node the host keeps in the flows file (shown under the editor's global settings). */
 export const globalEnvNodeId = 'citygw-global-env';

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { PointValue, Quality, Reading } from '../reading.ts';
+import type { PointValue, Quality, Reading } from '../../core/reading.ts';
 
 /**
  * The compact stored form of a reading. What repeats from one reading to the next (device, kind,

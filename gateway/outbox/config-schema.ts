@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, sizeBytes } from '../config/units.ts';
+import { durationMs, sizeBytes } from '../../core/units.ts';
 
 /** A duration within bounds; `low` and `high` are how the bounds read in an error message. */
 function between(minMs: number, maxMs: number, low: string, high: string) {

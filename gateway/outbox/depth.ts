@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 import type { ShapeDictionary } from './codec.ts';
 import { alertStream, healthStream, type LossCounters } from './counters.ts';
 import { depthAndOldest } from './inspect.ts';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import { addCounters, alertStream, emptyStreamCounters, healthStream } from './counters.ts';
 import { messageLanes } from './schema.ts';
 import type { OutboxStats, StreamCounters } from './types.ts';

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import { payloadJson, type ReadingRow, type ShapeDictionary } from './codec.ts';
 import { storedMessage, take, type Budget, type IdReading } from './lanes.ts';
 import { messageLanes } from './schema.ts';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import type { Logger } from '../log.ts';
-import { ErrorCodes, GatewayError, toError } from '../errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import { applyPragmas, migrate, type PragmaOptions } from './schema.ts';
 import type { OutboxStats } from './types.ts';
 

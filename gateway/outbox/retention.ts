@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 import type { BufferConfig } from './config-schema.ts';
 import type { CountName } from './counters.ts';
 

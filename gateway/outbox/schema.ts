@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 
 /**
  * The outbox's on-disk layout. Readings are stored compactly: a `shapes` row holds a device's kind,

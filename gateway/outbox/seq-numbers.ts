@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 
 /** Seq numbers reserved on the card ahead of use, per device (see SeqNumbers). */
 const reserveBlock = 1000;

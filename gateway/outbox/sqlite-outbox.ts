@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { toAlertPayload, type AlertInput, type AlertPayload } from '../alert.ts';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { NewReading, Reading } from '../reading.ts';
+import { toAlertPayload, type AlertInput, type AlertPayload } from '../../core/alert.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { NewReading, Reading } from '../../core/reading.ts';
 import { encodeReading, ShapeDictionary } from './codec.ts';
 import { CommitLog } from './commit-log.ts';
 import type { BufferConfig } from './config-schema.ts';

@@ -1,5 +1,5 @@
-import type { AlertInput, AlertPayload } from '../alert.ts';
-import type { NewReading, Reading } from '../reading.ts';
+import type { AlertInput, AlertPayload } from '../../core/alert.ts';
+import type { NewReading, Reading } from '../../core/reading.ts';
 
 /**
  * Send lanes, highest priority first. Readings are stored once; whether a stored reading goes out

@@ -1,4 +1,4 @@
-import type { NewReading } from '../reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 
 /**
  * Edge computation on a reading before it is committed: plausibility checks, flood stage and

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { AlertInput } from '../alert.ts';
-import type { Logger } from '../log.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { Logger } from '../../core/log.ts';
 import { readKeyValues, removeFile, updateFiles } from './update-state.ts';
 
 /**

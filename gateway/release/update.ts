@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { BoxLayout } from './box-layout.ts';
 import { currentVersion, switchCurrent, unpackRelease } from './releases.ts';
 import { readKeyValues, updateFiles, writeKeyValues } from './update-state.ts';

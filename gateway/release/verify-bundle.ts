@@ -1,6 +1,6 @@
-import { ErrorCodes, GatewayError } from '../errors.ts';
-import { verifyFile } from '../signing/minisign.ts';
-import { readTrustedKeys } from '../signing/keys.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+import { verifyFile } from '../../core/signing/minisign.ts';
+import { readTrustedKeys } from '../../core/signing/keys.ts';
 
 export interface VerifiedBundle {
   version: string;

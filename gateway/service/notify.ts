@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * Talks to systemd's notify socket (Type=notify): READY=1, WATCHDOG=1, STOPPING=1.

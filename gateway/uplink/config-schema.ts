@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../config/units.ts';
-import { secret } from '../config/secret.ts';
+import { durationMs, identifier } from '../../core/units.ts';
+import { secret } from '../../core/secret.ts';
 
 const brokerUrl = z
   .string()

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import { ErrorCodes, GatewayError } from '../errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { UplinkConfig } from './config-schema.ts';
 
 function readPem(path: string, what: string): Buffer {

@@ -1,6 +1,6 @@
 import { connect, type MqttClient } from 'mqtt';
-import { toError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { Outbox, OutgoingMessage, SendLane } from '../outbox/types.ts';
 import type { BufferConfig } from '../outbox/config-schema.ts';
 import type { UplinkConfig } from './config-schema.ts';

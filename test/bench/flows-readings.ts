@@ -4,7 +4,7 @@
  * runtime overhead without the rule). Run:
  *   node --disable-warning=ExperimentalWarning test/bench/flows-readings.ts [readings]
  */
-import type { Reading } from '../../gateway/reading.ts';
+import type { Reading } from '../../core/reading.ts';
 import { FlowsHostProcess, seedFlows, shippedFlowWithEnv, tempDataDir, type FlowNodeJson } from '../helpers/flows-host-process.ts';
 
 const count = Number(process.argv[2] ?? 5000);

@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { modbusFamily } from '../../drivers/modbus/family.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { withCrc } from '../../drivers/modbus/crc.ts';

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
-import { toPayload, type NewReading } from '../../gateway/reading.ts';
+import { toPayload, type NewReading } from '../../core/reading.ts';
 import { benchReading } from '../helpers/outbox-fixtures.ts';
 
 const total = Number(process.argv[2] ?? 300_000);

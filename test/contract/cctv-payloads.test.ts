@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../gateway/log.ts';
-import { toPayload } from '../../gateway/reading.ts';
-import { toAlertPayload, type AlertInput } from '../../gateway/alert.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import { toPayload } from '../../core/reading.ts';
+import { toAlertPayload, type AlertInput } from '../../core/alert.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { Probe, ProbeName, ProbeResult } from '../../drivers/cctv/probe.ts';
 import { Camera } from '../../drivers/cctv/camera.ts';
 import { payloadValidators } from '../helpers/asyncapi.ts';

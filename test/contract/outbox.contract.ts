@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { NewReading, ReadingPayload } from '../../gateway/reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { NewReading, ReadingPayload } from '../../core/reading.ts';
 import type { Outbox, OutgoingMessage } from '../../gateway/outbox/types.ts';
 
 /** Limits an implementation under test is created with (a subset of the `buffer` section). */

@@ -1,6 +1,6 @@
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { outboxContract } from './outbox.contract.ts';
 
 outboxContract('SqliteOutbox', (dir, limits) => {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { AlertPayload } from '../../gateway/alert.ts';
+import type { AlertPayload } from '../../core/alert.ts';
 
 /**
  * A read-only look into a running gateway's outbox file, to see what it has stored while the

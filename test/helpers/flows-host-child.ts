@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
 import { FlowsHost } from '../../gateway/flows-host/host.ts';
 import type { FlowsGatewayApi, FlowsGatewayStatus } from '../../gateway/flows-host/types.ts';
-import { ErrorCodes, GatewayError, toError } from '../../gateway/errors.ts';
-import { createRootLogger } from '../../gateway/log.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
+import { createRootLogger } from '../../core/log.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { WriteRequest, WriteResult } from '../../drivers/types.ts';
 import type { FlowsChildEvent, FlowsChildCommand, FlowsChildOptions } from './flows-host-protocol.ts';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultFlowsDir } from '../../gateway/flows-host/host.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { FlowsChildCommand, FlowsChildEvent, FlowsChildOptions } from './flows-host-protocol.ts';
 
 const childScript = fileURLToPath(new URL('./flows-host-child.ts', import.meta.url));

@@ -1,5 +1,5 @@
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { FlowsDeviceInfo, FlowsGatewayStatus } from '../../gateway/flows-host/types.ts';
 import type { WriteRequest } from '../../drivers/types.ts';
 

@@ -1,4 +1,4 @@
-import type { ReadingPayload } from '../../gateway/reading.ts';
+import type { ReadingPayload } from '../../core/reading.ts';
 import type { StreamCounters } from '../../gateway/outbox/types.ts';
 import type { Received } from './outbox-crash.ts';
 

@@ -1,7 +1,7 @@
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
-import { silentLogger } from '../../gateway/log.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { NewReading } from '../../core/reading.ts';
 import { modbusFamily } from '../../drivers/modbus/family.ts';
 import type { FieldDevice, FieldService } from '../../drivers/types.ts';
 

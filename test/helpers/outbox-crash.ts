@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { ReadingPayload } from '../../gateway/reading.ts';
+import type { ReadingPayload } from '../../core/reading.ts';
 import type { PumpSettings } from './outbox-pump.ts';
 
 const pumpScript = join(import.meta.dirname, 'outbox-pump.ts');

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AlertInput } from '../../gateway/alert.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import { silentLogger } from '../../core/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
-import type { NewReading, ReadingPayload } from '../../gateway/reading.ts';
+import type { NewReading, ReadingPayload } from '../../core/reading.ts';
 import type { OutgoingMessage } from '../../gateway/outbox/types.ts';
 
 /** A 4-value flood-level reading like the ones a radar level sensor produces. */

@@ -5,7 +5,7 @@
  * empty and exits. Tests kill it with SIGKILL at random moments.
  */
 import { randomInt } from 'node:crypto';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { bufferSchema } from '../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
 import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';

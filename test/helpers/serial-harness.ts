@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
-import { silentLogger } from '../../gateway/log.ts';
-import type { NewReading } from '../../gateway/reading.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { NewReading } from '../../core/reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
 import { createSerialSetup } from '../../drivers/serial/family.ts';
 import type { FieldSetup } from '../../drivers/types.ts';
 

@@ -51,7 +51,7 @@ describe('release bundle for arm64', () => {
 
   it('has the code, profiles, flows and examples, and no tests, dev tools, headers or keys', () => {
     const files = Object.keys(readManifest(unpacked).files);
-    for (const f of ['bin/citygw', 'gateway/cli.ts', 'drivers/profiles/radar-level-ld8001h.yaml', 'flows/flood-alert.json', 'deploy/examples/canal-station.yaml', 'deploy/systemd/citygw.service', 'package.json']) {
+    for (const f of ['bin/citygw', 'bin/citygw-service', 'core/errors.ts', 'gateway/cli.ts', 'drivers/profiles/radar-level-ld8001h.yaml', 'flows/flood-alert.json', 'deploy/examples/canal-station.yaml', 'deploy/systemd/citygw.service', 'package.json']) {
       expect(files, f).toContain(f);
     }
     expect(statSync(join(unpacked, 'bin', 'citygw')).mode & 0o111).toBe(0o111);
@@ -91,7 +91,7 @@ describe('a box checks a bundle before using it (citygw verify)', () => {
     execFileSync('mkdir', ['-p', trusted]);
     expect((await runCli(['keygen', '--out', join(trusted, 'fleet')])).code).toBe(0);
     expect((await runCli(['keygen', '--out', join(dir, 'stranger')])).code).toBe(0);
-    const { signFile } = await import('../../gateway/signing/minisign.ts');
+    const { signFile } = await import('../../core/signing/minisign.ts');
     signFile({ file: signed, keyFile: join(trusted, 'fleet.key'), trustedComment: 'citygw 0.1.0 linux-arm64 commit test' });
   }, 300_000);
 
@@ -126,7 +126,7 @@ describe('a box checks a bundle before using it (citygw verify)', () => {
 
   it('refuses a bundle signed by a key the box does not trust', async () => {
     const file = variant('stranger.tar.gz', () => {});
-    const { signFile } = await import('../../gateway/signing/minisign.ts');
+    const { signFile } = await import('../../core/signing/minisign.ts');
     signFile({ file, keyFile: join(dir, 'stranger.key'), trustedComment: 'citygw 0.1.0 linux-arm64 commit test' });
     const result = await verify(file);
     expect(result.code).toBe(1);

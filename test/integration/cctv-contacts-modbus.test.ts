@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
-import { silentLogger } from '../../gateway/log.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { NewReading, Reading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { NewReading, Reading } from '../../core/reading.ts';
 import type { DriverContext, FieldService } from '../../drivers/types.ts';
 import { createFieldSide } from '../../drivers/registry.ts';
 import { modbusFamily } from '../../drivers/modbus/family.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { silentLogger } from '../../gateway/log.ts';
-import { Secret } from '../../gateway/config/secret.ts';
+import { silentLogger } from '../../core/log.ts';
+import { Secret } from '../../core/secret.ts';
 import type { Probe, ProbeResult } from '../../drivers/cctv/probe.ts';
 import { rtspProbe } from '../../drivers/cctv/probes/rtsp.ts';
 import { onvifProbe } from '../../drivers/cctv/probes/onvif.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startDemoDevices, type DemoDevices } from '../../drivers/sim/demo.ts';
-import type { AlertPayload } from '../../gateway/alert.ts';
+import type { AlertPayload } from '../../core/alert.ts';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
 import { OutboxPeek } from '../helpers/e2e-outbox.ts';

@@ -3,7 +3,7 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Reading } from '../../gateway/reading.ts';
+import type { Reading } from '../../core/reading.ts';
 import { httpCall } from '../helpers/flows-http.ts';
 import { FlowsHostProcess, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reading } from '../../gateway/reading.ts';
+import type { Reading } from '../../core/reading.ts';
 import { FlowsHostProcess, seedFlows, tempDataDir, removeTempDataDirs, type FlowNodeJson } from '../helpers/flows-host-process.ts';
 
 

@@ -3,7 +3,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signFile } from '../../gateway/signing/minisign.ts';
+import { signFile } from '../../core/signing/minisign.ts';
 import { linkBundle, sharedBundle } from '../helpers/bundle.ts';
 import { runCli } from '../helpers/cli.ts';
 

@@ -7,7 +7,7 @@ import type { SimSlave } from '../../drivers/sim/slave.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { RtuChannel } from '../../drivers/modbus/rtu-channel.ts';
 import { createLink } from '../../drivers/transport/index.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));

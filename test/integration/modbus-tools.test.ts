@@ -8,7 +8,7 @@ import { SondeModel, StaticModel } from '../../drivers/sim/models.ts';
 import { startDemoDevices, type DemoDevices } from '../../drivers/sim/demo.ts';
 import { createLink } from '../../drivers/transport/index.ts';
 import { portOpenError } from '../../drivers/transport/serial.ts';
-import { ErrorCodes } from '../../gateway/errors.ts';
+import { ErrorCodes } from '../../core/errors.ts';
 import { probeCommand } from '../../gateway/commands/probe.ts';
 import { readCommand } from '../../gateway/commands/read.ts';
 import { scanCommand } from '../../gateway/commands/scan.ts';

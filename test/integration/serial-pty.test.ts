@@ -182,7 +182,7 @@ describe('the demo air-quality sensor through the edge computations', () => {
     const { startDemoAirSensor } = await import('../../drivers/serial/sim/demo-air-sensor.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
-    const { silentLogger } = await import('../../gateway/log.ts');
+    const { silentLogger } = await import('../../core/log.ts');
     const demo = await startDemoAirSensor({ dir: tmp.dir, periodMs: 100 });
     stops.push(() => demo.stop());
     const raw = {
@@ -254,7 +254,7 @@ describe('the demo serial sensors through the edge computations', () => {
     const { startDemoSerialSensors } = await import('../../drivers/serial/sim/demo-field-sensors.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
-    const { silentLogger } = await import('../../gateway/log.ts');
+    const { silentLogger } = await import('../../core/log.ts');
     const demo = await startDemoSerialSensors({ dir: join(tmp.dir) });
     stops.push(() => demo.stop());
     // The demo's intervals are seconds; the test needs readings sooner.

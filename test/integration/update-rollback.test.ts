@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signFile } from '../../gateway/signing/minisign.ts';
+import { signFile } from '../../core/signing/minisign.ts';
 import { linkBundle, sharedBundle } from '../helpers/bundle.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/free-port.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../gateway/log.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import type { NewReading } from '../../core/reading.ts';
 import type { Probe, ProbeName, ProbeResult, ProbeVerdict } from '../../drivers/cctv/probe.ts';
 import { Camera } from '../../drivers/cctv/camera.ts';
 

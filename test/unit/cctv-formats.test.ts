@@ -6,7 +6,7 @@ import { authorizationHeader, parseChallenges } from '../../drivers/cctv/auth.ts
 import { decodeResponse, encodeGetRequest } from '../../drivers/cctv/snmp.ts';
 import { videoCodecOf } from '../../drivers/cctv/rtsp-client.ts';
 import { cameraUtcMs } from '../../drivers/cctv/probes/onvif.ts';
-import { Secret } from '../../gateway/config/secret.ts';
+import { Secret } from '../../core/secret.ts';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'cctv');
 

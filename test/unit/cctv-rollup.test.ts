@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../gateway/log.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { Reading } from '../../core/reading.ts';
 import type { ProbeName, ProbeResult, ProbeVerdict } from '../../drivers/cctv/probe.ts';
 import { healthReading, rollUp } from '../../drivers/cctv/rollup.ts';
 import { contactsProbe, type ContactsProbeOptions } from '../../drivers/cctv/probes/contacts.ts';

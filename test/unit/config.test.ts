@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkConfig, loadConfigText, parseYaml } from '../../gateway/config/load.ts';
-import { Secret } from '../../gateway/config/secret.ts';
-import { parseDurationMs, parseSizeBytes } from '../../gateway/config/units.ts';
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { Secret } from '../../core/secret.ts';
+import { parseDurationMs, parseSizeBytes } from '../../core/units.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 
 const minimal = `
 gateway:

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProcessors } from '../../gateway/families/index.ts';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
-import { silentLogger } from '../../gateway/log.ts';
-import type { NewReading } from '../../gateway/reading.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { NewReading } from '../../core/reading.ts';
+import type { AlertInput } from '../../core/alert.ts';
 import { serialTempDir } from '../helpers/serial-harness.ts';
 
 const tmp = serialTempDir();

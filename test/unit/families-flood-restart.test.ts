@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AlertInput } from '../../gateway/alert.ts';
+import type { AlertInput } from '../../core/alert.ts';
 import { floodLevelFamilySchema, type FamilyConfig } from '../../gateway/families/config-schema.ts';
 import { FloodLevelProcessor } from '../../gateway/families/flood-processor.ts';
 import { StaleSensorWatch } from '../../gateway/families/stale-watch.ts';
-import { silentLogger } from '../../gateway/log.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import { silentLogger } from '../../core/log.ts';
+import type { NewReading } from '../../core/reading.ts';
 
 // A gateway restarted during a flood: the stage it had raised (and since when) and the rise alert
 // are read back from the data folder, so holds still apply and raised alerts are cleared later.

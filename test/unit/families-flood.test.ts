@@ -3,10 +3,10 @@ import { floodLevelFamilySchema } from '../../gateway/families/config-schema.ts'
 import { levelAgainstDatumM, RiseRate, stageOf, StageTracker } from '../../gateway/families/flood.ts';
 import { FloodLevelProcessor } from '../../gateway/families/flood-processor.ts';
 import { StaleSensorWatch } from '../../gateway/families/stale-watch.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
+import type { AlertInput } from '../../core/alert.ts';
 import type { FamilyConfig } from '../../gateway/families/config-schema.ts';
-import type { NewReading } from '../../gateway/reading.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import type { NewReading } from '../../core/reading.ts';
+import { silentLogger } from '../../core/log.ts';
 
 // Chiang Mai P.1 (Nawarat bridge) style thresholds: bank-full 3.70 m, red near 4.0 m, flooding above 4.2 m.
 const config = floodLevelFamilySchema.parse({

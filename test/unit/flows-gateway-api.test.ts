@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldDevice, WriteRequest } from '../../drivers/types.ts';
-import type { AlertInput } from '../../gateway/alert.ts';
-import { isGatewayError } from '../../gateway/errors.ts';
+import type { AlertInput } from '../../core/alert.ts';
+import { isGatewayError } from '../../core/errors.ts';
 import { createFlowsGatewayApi } from '../../gateway/flows-host/gateway-api.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 import type { OutboxListener } from '../../gateway/outbox/types.ts';
-import type { Reading } from '../../gateway/reading.ts';
+import type { Reading } from '../../core/reading.ts';
 
 // The adapter between the gateway's parts and the flows. The outbox side is a recorder of the
 // three Outbox methods the adapter uses (the real outbox has its own contract suite).

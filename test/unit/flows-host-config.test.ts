@@ -8,7 +8,7 @@ import { defaultFlowsDir } from '../../gateway/flows-host/host.ts';
 import { buildNodeRedSettings } from '../../gateway/flows-host/settings.ts';
 import type { FlowsGatewayApi } from '../../gateway/flows-host/types.ts';
 import { applyGlobalEnv, prepareUserDir } from '../../gateway/flows-host/user-dir.ts';
-import { silentLogger } from '../../gateway/log.ts';
+import { silentLogger } from '../../core/log.ts';
 
 const hash = '$2b$08$TnUVY5yaTa9YxiNum29M3uLF/PY.otQwA/z.e9lRijJ2e0f1WD.dm';
 const api: FlowsGatewayApi = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceSlot } from '../../drivers/modbus/device-slot.ts';
 import type { PolledDevice, PollOutcome } from '../../drivers/modbus/scheduler.ts';
-import type { NewReading } from '../../gateway/reading.ts';
+import type { NewReading } from '../../core/reading.ts';
 
 const device: PolledDevice = {
   id: 'd',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc16, crcValid, withCrc } from '../../drivers/modbus/crc.ts';
 import { decodeResponse, encodeRequest, replyPduLength } from '../../drivers/modbus/pdu.ts';
-import { ErrorCodes, GatewayError } from '../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 
 describe('CRC-16/MODBUS', () => {
   it('matches the field-notes vector: 01 03 00 00 00 02 -> C4 0B', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { topicSet } from '../../gateway/uplink/topics.ts';
 import { safeUrl } from '../../gateway/uplink/connect-options.ts';
-import { toPayload } from '../../gateway/reading.ts';
+import { toPayload } from '../../core/reading.ts';
 
 describe('topics', () => {
   it('follows the contract', () => {

@@ -1,4 +1,4 @@
-import type { Reading } from '../../../gateway/reading.ts';
+import type { Reading } from '../../../core/reading.ts';
 import type { Probe, ProbeOutcome } from '../probe.ts';
 import { runProbe } from '../probe-run.ts';
 

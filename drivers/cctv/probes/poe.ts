@@ -1,5 +1,5 @@
 import type { Probe, ProbeOutcome } from '../probe.ts';
-import type { Secret } from '../../../gateway/config/secret.ts';
+import type { Secret } from '../../../core/secret.ts';
 import { runProbe } from '../probe-run.ts';
 import { snmpGet } from '../snmp.ts';
 

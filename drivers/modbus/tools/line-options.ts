@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../../gateway/errors.ts';
-import type { Logger } from '../../../gateway/log.ts';
-import { parseDurationMs } from '../../../gateway/config/units.ts';
+import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../../core/errors.ts';
+import type { Logger } from '../../../core/log.ts';
+import { parseDurationMs } from '../../../core/units.ts';
 import { listSerialPorts } from '../../transport/index.ts';
 import { channelForBus } from '../bus.ts';
 import type { ModbusChannel } from '../channel.ts';

@@ -1,4 +1,4 @@
-import { ErrorCodes, isGatewayError } from '../../../gateway/errors.ts';
+import { ErrorCodes, isGatewayError } from '../../../core/errors.ts';
 import type { ModbusChannel } from '../channel.ts';
 import { exceptionReason, type ModbusRequest } from '../pdu.ts';
 

@@ -1,6 +1,6 @@
 import type { Sdi12DeviceConfig } from '../config-schema.ts';
 import { awaitFrame, transact } from '../bus-io.ts';
-import { ErrorCodes, GatewayError, isGatewayError } from '../../../gateway/errors.ts';
+import { ErrorCodes, GatewayError, isGatewayError } from '../../../core/errors.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { isServiceRequest, parseDataReply, parseMeasureReply, sdi12Command } from '../sdi12.ts';
 import type { Sample, SerialProtocol } from '../serial-device.ts';

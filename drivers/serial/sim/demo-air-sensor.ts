@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Logger } from '../../../gateway/log.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import type { Logger } from '../../../core/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { PmsSimulator } from './pms5003-sim.ts';
 import { pmCourse, simulatorPort } from './sim-port.ts';
 import { startSocatPair } from './socat-pair.ts';

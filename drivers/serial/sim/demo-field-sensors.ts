@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Logger } from '../../../gateway/log.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import type { Logger } from '../../../core/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { demoAirSensorConfig, startDemoAirSensor } from './demo-air-sensor.ts';
 import { LineSimulator } from './line-sim.ts';
 import { Sdi12Simulator } from './sdi12-sim.ts';

@@ -1,5 +1,5 @@
-import type { Logger } from '../../../gateway/log.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import type { Logger } from '../../../core/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { serialBusSchema } from '../config-schema.ts';
 import { SerialBus } from '../serial-bus.ts';
 

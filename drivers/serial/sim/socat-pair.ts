@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCodes, GatewayError } from '../../../gateway/errors.ts';
+import { ErrorCodes, GatewayError } from '../../../core/errors.ts';
 
 /**
  * A virtual null-modem cable: `socat` joins two ptys and links them at two stable paths. The

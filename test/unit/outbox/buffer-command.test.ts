@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bufferCommand } from '../../../gateway/commands/buffer.ts';
-import { silentLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { bufferSchema } from '../../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../../gateway/outbox/sqlite-outbox.ts';
 import type { OutboxStats } from '../../../gateway/outbox/types.ts';

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { decodeReading, encodeReading, payloadJson, ShapeDictionary } from '../../../gateway/outbox/codec.ts';
 import { migrate } from '../../../gateway/outbox/schema.ts';
-import { toPayload, type Reading } from '../../../gateway/reading.ts';
+import { toPayload, type Reading } from '../../../core/reading.ts';
 
 function freshDb(): BetterSqlite3.Database {
   const db = new BetterSqlite3(':memory:');

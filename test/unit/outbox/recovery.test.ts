@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../gateway/log.ts';
+import { silentLogger } from '../../../core/log.ts';
 import { bufferSchema } from '../../../gateway/outbox/config-schema.ts';
 import { SqliteOutbox } from '../../../gateway/outbox/sqlite-outbox.ts';
 import { floodReading } from '../../helpers/outbox-fixtures.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { errorCode } from '../errors.ts';
+import { errorCode } from './errors.ts';
 
 /**
  * A secret from the config. Its value is only reachable through `reveal()`; printing, logging or
