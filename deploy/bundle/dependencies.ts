@@ -39,6 +39,11 @@ export function stageDependencies(options: { sourceDir: string; arch: string; ca
       rmSync(cached, { recursive: true, force: true });
       renameSync(tmp, cached);
     }
+    // Trees of older lock files for this CPU are of no further use (about 135 MB each).
+    const prefix = `deps-linux-${options.arch}-`;
+    for (const entry of readdirSync(options.cacheDir)) {
+      if (entry.startsWith(prefix) && entry !== basename(cached) && !entry.includes('.tmp-')) rmSync(join(options.cacheDir, entry), { recursive: true, force: true });
+    }
   }
   cpSync(join(cached, 'node_modules'), options.dest, { recursive: true });
 }
