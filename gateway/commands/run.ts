@@ -1,3 +1,4 @@
+import { ErrorCodes, isGatewayError } from '../../core/errors.ts';
 import { child, createRootLogger } from '../../core/log.ts';
 import { ProbationHealth } from '../release/probation-health.ts';
 import { reportFailedUpdate } from '../release/update-alert.ts';
@@ -6,6 +7,7 @@ import { ServiceWatchdog } from '../service/watchdog.ts';
 import { gatewayVersion } from '../version.ts';
 import { parseCommandArgs, requireOption } from './args.ts';
 import { loadConfigOrReport } from './config-problems.ts';
+import { installLastResort } from './last-resort.ts';
 import { untilShutdownSignal } from './shutdown.ts';
 import type { CliCommand } from './types.ts';
 
@@ -19,6 +21,7 @@ export const runCommand: CliCommand = {
     const loaded = loadConfigOrReport(file, io);
     if (typeof loaded === 'number') return loaded;
     const log = createRootLogger({ level: loaded.config.gateway.logLevel });
+    installLastResort(log);
     const serviceLog = child(log, 'gateway', { part: 'service' });
     // Loaded on demand: `validate` and `help` must stay fast on a Pi.
     const { Gateway } = await import('../gateway.ts');
@@ -26,7 +29,15 @@ export const runCommand: CliCommand = {
     // Listen for SIGTERM/SIGINT before starting: a stop during start-up then still shuts down in order.
     const shutdown = untilShutdownSignal(log);
     const notifier = new ServiceNotifier({ log: serviceLog });
-    await gateway.start();
+    try {
+      await gateway.start();
+    } catch (error) {
+      // Start rolled back what it had started; say what failed and which config, no stack trace.
+      if (!isGatewayError(error, ErrorCodes.ServiceFailed)) throw error;
+      log.flush();
+      io.err.write(`citygw run: ${error.message}\nnothing is left running; fix it, check with: citygw validate --config ${loaded.file}\n`);
+      return 2;
+    }
     reportFailedUpdate({ updateDir: process.env.CITYGW_UPDATE_DIR, alert: (alert) => gateway.alert(alert), log: serviceLog });
     // systemd (Type=notify): ready once the outbox is open and the drivers run; watchdog pings
     // only while the loop runs and the outbox commits.
