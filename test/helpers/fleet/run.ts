@@ -36,6 +36,8 @@ export interface FleetRunOptions {
   reconnectBoundMs?: number;
   /** Overrides of the gateways' uplink config (the defaults otherwise). */
   uplink?: Record<string, unknown>;
+  /** Called at the start and the end of the steady window (the benchmark samples the brokers there). */
+  onSteady?: (phase: 'start' | 'end') => void;
   /** Progress lines (the benchmark prints them; the test keeps them for a failure message). */
   say?: (line: string) => void;
 }
@@ -226,9 +228,11 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
     const depth = (): number => all().reduce((sum, g) => sum + g.depth, 0);
     const drainDeadline = Date.now() + 60_000;
     while (depth() > options.gateways && Date.now() < drainDeadline) await sleep(250);
+    options.onSteady?.('start');
     const s0 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
     await sleep(options.steadyMs);
     const s1 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
+    options.onSteady?.('end');
     const windowS = (s1.t - s0.t) / 1000;
     const steady = {
       producedPerS: (s1.produced - s0.produced) / windowS,
