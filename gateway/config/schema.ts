@@ -7,6 +7,7 @@ import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drive
 import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
 import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
 import { durationMs } from '../../core/units.ts';
+import { resolveConfigPath } from '../../core/paths.ts';
 import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**
@@ -26,7 +27,7 @@ const gatewaySectionSchema = z.strictObject({
   id: identifier,
   site: siteSchema.optional(),
   /** Where the outbox, sequence numbers and Node-RED's user directory live. Relative to the config file. */
-  dataDir: z.string().min(1).default('./data'),
+  dataDir: z.string().min(1).default('./data').transform(resolveConfigPath),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** How often the health counters are computed and queued for `{prefix}/{id}/health`. */
   healthInterval: durationMs.default(60_000),
