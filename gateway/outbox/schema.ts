@@ -103,7 +103,10 @@ export function migrate(db: Database): void {
     const hasMeta = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()!.n > 0;
     const row = hasMeta ? db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'schema'").get() : undefined;
     if (row !== undefined && row.value > schemaVersion) {
-      throw new GatewayError(ErrorCodes.StorageCorrupt, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}`, {
+      // Not StorageCorrupt: a corrupt file is moved aside and replaced, which would strand every
+      // unsent reading in it. Refusing to start lets the update launcher roll back to the release
+      // that wrote it.
+      throw new GatewayError(ErrorCodes.StorageTooNew, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}; run the newer release (it is kept in /opt/citygw/releases)`, {
         context: { schema: row.value },
       });
     }
