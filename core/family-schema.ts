@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../../core/units.ts';
+import { durationMs, identifier } from './units.ts';
 
 /**
  * `devices[].family`: what the gateway computes at the edge for a device, by family. Used by every
