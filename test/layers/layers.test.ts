@@ -36,7 +36,8 @@ describe('layers', () => {
     expect(show(byHand)).toEqual([]);
   });
 
-  it('flows/ imports nothing of the runtime', () => {
-    expect(show(edges.filter((e) => topFolder(e.from) === 'flows' && topFolder(e.to) !== 'flows'))).toEqual([]);
+  it('flows/ imports nothing of the runtime (its nodes only check their types against the flows API)', () => {
+    const apiTypes = 'gateway/flows-host/types.ts';
+    expect(show(edges.filter((e) => topFolder(e.from) === 'flows' && topFolder(e.to) !== 'flows' && e.to !== apiTypes))).toEqual([]);
   });
 });
