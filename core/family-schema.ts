@@ -130,5 +130,4 @@ export const familySchema = z.discriminatedUnion('type', [floodLevelFamilySchema
 
 export type FamilyConfig = z.output<typeof familySchema>;
 export type FloodLevelFamilyConfig = z.output<typeof floodLevelFamilySchema>;
-export type AirQualityFamilyConfig = z.output<typeof airQualityFamilySchema>;
 export type WaterQualityFamilyConfig = z.output<typeof waterQualityFamilySchema>;

@@ -122,7 +122,6 @@ export const cctvDeviceSchema = z
   });
 
 export type CctvDeviceConfig = z.output<typeof cctvDeviceSchema>;
-export type CctvProbesConfig = CctvDeviceConfig['probes'];
 
 export function isCctvDevice(device: DeviceEntry): device is CctvDeviceConfig {
   return device.driver === 'cctv';

@@ -1,6 +1,6 @@
 import { child } from '../../core/log.ts';
 import { ErrorCodes, GatewayError } from '../../core/errors.ts';
-import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup } from '../types.ts';
+import type { DriverContext, DriverFamily, FieldDevice, FieldSetup } from '../types.ts';
 import { isModbusBus, isModbusDevice, modbusBusSchemas, modbusDeviceSchema, type ModbusBusConfig, type ModbusDeviceConfig } from './config-schema.ts';
 import { checkModbusProfiles } from './config-checks.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
@@ -8,7 +8,7 @@ import { channelForBus } from './bus.ts';
 import { coalesce } from './coalesce.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
 import { loadProfile, mergePoints, profilePath } from './profile.ts';
-import { BusScheduler, type BusStats } from './scheduler.ts';
+import { BusScheduler } from './scheduler.ts';
 
 /** A device's settings: its config entry over its profile's defaults over the bus's. */
 export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig, profile: ModbusProfile): ModbusDeviceSettings {
@@ -68,8 +68,3 @@ export const modbusFamily = {
     return { services: [...schedulers.values()].map((e) => e.scheduler), devices };
   },
 } satisfies DriverFamily;
-
-/** Counters of every Modbus bus among `services` (for the health topic and `citygw buffer`). */
-export function modbusBusStats(services: readonly FieldService[]): BusStats[] {
-  return services.filter((s): s is BusScheduler => s instanceof BusScheduler).map((s) => s.stats());
-}

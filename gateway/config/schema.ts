@@ -90,5 +90,3 @@ export const gatewayConfigSchema = z
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type BusConfig = GatewayConfig['buses'][number];
-export type DeviceConfig = GatewayConfig['devices'][number];
