@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import { serveSerial, serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { StaticModel } from '../../drivers/sim/models.ts';
 import type { SimSlave } from '../../drivers/sim/slave.ts';

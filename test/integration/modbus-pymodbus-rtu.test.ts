@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { startPymodbus, type PymodbusPeer } from '../helpers/modbus-peer.ts';
 import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';

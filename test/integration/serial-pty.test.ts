@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startSocatPair, type SocatPair } from '../../drivers/serial/sim/socat-pair.ts';
-import { simulatorPort } from '../../drivers/serial/sim/sim-port.ts';
-import { PmsSimulator } from '../../drivers/serial/sim/pms5003-sim.ts';
-import { SdsSimulator } from '../../drivers/serial/sim/sds011-sim.ts';
-import { Sdi12Simulator } from '../../drivers/serial/sim/sdi12-sim.ts';
-import { LineSimulator } from '../../drivers/serial/sim/line-sim.ts';
+import { startSocatPair, type SocatPair } from '../../drivers/sim/socat-pair.ts';
+import { simulatorPort } from '../../drivers/sim/serial/sim-port.ts';
+import { PmsSimulator } from '../../drivers/sim/serial/pms5003-sim.ts';
+import { SdsSimulator } from '../../drivers/sim/serial/sds011-sim.ts';
+import { Sdi12Simulator } from '../../drivers/sim/serial/sdi12-sim.ts';
+import { LineSimulator } from '../../drivers/sim/serial/line-sim.ts';
 import { eventually, gatewaySide, serialTempDir, type GatewaySide } from '../helpers/serial-harness.ts';
 
 // Real bytes over real ptys (socat), the gateway's real serial code on one end and simulated
@@ -179,7 +179,7 @@ describe('Text-line device described by data', () => {
 
 describe('the demo air-quality sensor through the edge computations', () => {
   it('gives PM2.5 in the demo range and the Thai and US AQI computed at the edge', async () => {
-    const { startDemoAirSensor } = await import('../../drivers/serial/sim/demo-air-sensor.ts');
+    const { startDemoAirSensor } = await import('../../drivers/sim/serial/demo-air-sensor.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
     const { silentLogger } = await import('../../core/log.ts');
@@ -251,7 +251,7 @@ describe('SDI-12 sonde without a service request', () => {
 
 describe('the demo serial sensors through the edge computations', () => {
   it('yields AQI, water class and flood stage from real frames', async () => {
-    const { startDemoSerialSensors } = await import('../../drivers/serial/sim/demo-field-sensors.ts');
+    const { startDemoSerialSensors } = await import('../../drivers/sim/serial/demo-field-sensors.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
     const { silentLogger } = await import('../../core/log.ts');
