@@ -4,7 +4,23 @@
 // line `N passed, N failed` that any CI can read (a failed type-check or lint counts as a failure).
 const fs = require('fs');
 const path = require('path');
+const cp = require('child_process');
 const launch = require('../deploy/runtime/launch.cjs');
+
+// Two full runs on one machine (two checkouts, say) compete for its cores, and the real-peer tests
+// have bounded waits, so both would fail for no fault of the code. A run holds a machine-wide lock
+// (util-linux flock) and another one waits for it instead.
+const LOCK_FILE = '/tmp/citygw-npm-test.lock';
+if (!process.env.CITYGW_TEST_LOCK_HELD && cp.spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0) {
+  if (cp.spawnSync('flock', ['-n', LOCK_FILE, 'true'], { stdio: 'ignore' }).status !== 0) {
+    launch.say('another npm test is running on this machine; waiting for it to finish (' + LOCK_FILE + ') ...');
+  }
+  const locked = cp.spawnSync('flock', [LOCK_FILE, process.execPath, __filename].concat(process.argv.slice(2)), {
+    stdio: 'inherit',
+    env: Object.assign({}, process.env, { CITYGW_TEST_LOCK_HELD: '1' }),
+  });
+  process.exit(locked.status === null ? 1 : locked.status);
+}
 
 const ROOT = launch.ROOT;
 const runtime = launch.setup();

@@ -8,7 +8,10 @@ const brokerUrl = z
 
 /** `uplink`: where readings go. Absent: readings stay in the outbox (or, in the demo, an embedded broker). */
 export const uplinkSchema = z.strictObject({
-  /** One URL, or several tried in turn on reconnect. */
+  /**
+   * One URL, or the nodes of a broker cluster. With several, each gateway tries them in its own
+   * shuffled order (the list is not a preference) and, on losing one, tries the others at once.
+   */
   url: z.union([brokerUrl, z.array(brokerUrl).min(1)]),
   clientId: z.string().min(1).max(128).optional(),
   username: z.string().min(1).optional(),
@@ -28,9 +31,16 @@ export const uplinkSchema = z.strictObject({
   format: z.enum(['json']).default('json'),
   keepalive: durationMs.default(30_000),
   connectTimeout: durationMs.default(10_000),
-  /** First reconnect delay; doubles up to `reconnectMax` while the broker stays away. */
+  /**
+   * First wait after every broker refused; doubles up to `reconnectMax` while they stay away. Each
+   * wait is drawn from [backoff/2, backoff] so a fleet does not reconnect in lockstep.
+   */
   reconnectMin: durationMs.default(1_000),
-  reconnectMax: durationMs.default(60_000),
+  /**
+   * Longest wait between rounds of attempts: a broker that comes back is found within this (plus
+   * one connect). Raise it on a metered link where a long outage should cost fewer attempts.
+   */
+  reconnectMax: durationMs.default(10_000),
   /**
    * How a backlog (what was stored while the link was down) is sent: `history` (default) in batches
    * on `devices/{id}/history` after the live readings; `live`: one reading per message on

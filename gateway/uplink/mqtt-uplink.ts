@@ -5,6 +5,7 @@ import type { Outbox, OutgoingMessage, SendLane } from '../outbox/types.ts';
 import type { BufferConfig } from '../outbox/config-schema.ts';
 import type { UplinkConfig } from './config-schema.ts';
 import { brokerUrls, connectOptions, safeUrl } from './connect-options.ts';
+import { BrokerFailover, type BrokerAttempt } from './failover.ts';
 import { DrainBudget } from '../outbox/drain-budget.ts';
 import type { TopicSet } from './topics.ts';
 import { Wakeup } from './wakeup.ts';
@@ -39,14 +40,16 @@ export interface UplinkCounters {
   inflight: number;
   lastError: string | null;
   connectedSince: string | null;
+  /** The broker of the current connection (without credentials), null while not online. */
+  broker: string | null;
 }
 
 const zeroLanes = (): Record<SendLane, number> => ({ alert: 0, health: 0, live: 0, history: 0 });
 
 /**
  * Forwards the outbox to the broker: one QoS 1 publish per outgoing message, rows acknowledged in
- * the outbox only on PUBACK, released for resending when the connection drops first. Reconnects
- * with exponential backoff; a new mqtt.js client per attempt, so the outbox stays the only store of
+ * the outbox only on PUBACK, released for resending when the connection drops first. On losing a
+ * broker it tries the other configured brokers at once, then backs off with jitter (failover.ts); a new mqtt.js client per attempt, so the outbox stays the only store of
  * unconfirmed messages. Publishes the retained status (`online`, last will `offline`).
  */
 export class MqttUplink {
@@ -61,8 +64,7 @@ export class MqttUplink {
   #state: UplinkState = 'stopped';
   #stateSinceMs = Date.now();
   #connectedSinceMs = 0;
-  #urlIndex = 0;
-  #backoffMs: number;
+  readonly #failover: BrokerFailover;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #stopping = false;
   #failedAttempts = 0;
@@ -73,7 +75,7 @@ export class MqttUplink {
     this.#deps = deps;
     this.#log = deps.log;
     this.#budget = new DrainBudget(deps.drain);
-    this.#backoffMs = deps.config.reconnectMin;
+    this.#failover = new BrokerFailover(brokerUrls(deps.config), { reconnectMinMs: deps.config.reconnectMin, reconnectMaxMs: deps.config.reconnectMax });
   }
 
   get state(): UplinkState {
@@ -94,7 +96,7 @@ export class MqttUplink {
   async start(signal: AbortSignal): Promise<void> {
     this.#stopping = false;
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-    this.#connect();
+    this.#connect(this.#failover.start());
     this.#drainDone = this.#drainLoop();
   }
 
@@ -111,6 +113,7 @@ export class MqttUplink {
       acknowledged: { ...this.#counters.acknowledged },
       inflight: this.#inflight.size,
       connectedSince: this.#state === 'online' ? new Date(this.#connectedSinceMs).toISOString() : null,
+      broker: this.#state === 'online' && this.#failover.current ? safeUrl(this.#failover.current) : null,
     };
   }
 
@@ -118,10 +121,9 @@ export class MqttUplink {
     return JSON.stringify({ state, ts: new Date().toISOString(), version: this.#deps.version, devices: this.#deps.statusDevices() });
   }
 
-  #connect(): void {
+  #connect(attempt: BrokerAttempt): void {
     if (this.#stopping) return;
-    const urls = brokerUrls(this.#deps.config);
-    const url = urls[this.#urlIndex % urls.length]!;
+    const url = attempt.url;
     const generation = ++this.#generation;
     this.#setState('connecting');
     // While the link is down for hours, one line per attempt would flood the journal.
@@ -132,10 +134,12 @@ export class MqttUplink {
       if (generation !== this.#generation) return;
       this.#setState('online');
       this.#connectedSinceMs = Date.now();
-      this.#backoffMs = this.#deps.config.reconnectMin;
+      this.#failover.connected();
       this.#failedAttempts = 0;
       this.#counters.connects += 1;
       this.#log.info({ broker: safeUrl(url) }, 'connected to broker');
+      // Retained messages live on the broker node that received them: in a cluster the node this
+      // connection reached may never have seen our status, so it is published on every connect.
       client.publish(this.#deps.topics.status, this.statusPayload('online'), { qos: 1, retain: true }, (error) => {
         if (error) this.#log.warn({ err: toError(error).message }, 'status publish failed');
       });
@@ -162,17 +166,16 @@ export class MqttUplink {
     client.on('error', () => {});
     client.end(true);
     if (this.#stopping) return;
-    const urls = brokerUrls(this.#deps.config);
-    this.#urlIndex = (this.#urlIndex + 1) % urls.length;
     if (!wasOnline) this.#failedAttempts += 1;
-    const delayMs = this.#backoffMs;
-    this.#backoffMs = Math.min(this.#deps.config.reconnectMax, this.#backoffMs * 2);
-    if (wasOnline) this.#log.warn({ retryInMs: delayMs }, 'broker connection lost; readings stay in the outbox');
-    else this.#log.debug({ retryInMs: delayMs }, 'broker unreachable; retrying');
+    const next = this.#failover.failed();
+    const retry = { retryInMs: next.delayMs, next: safeUrl(next.url) };
+    if (wasOnline) this.#log.warn(retry, 'broker connection lost; readings stay in the outbox');
+    else this.#log.debug(retry, 'broker unreachable; retrying');
+    // delayMs 0: another node of the cluster at once (on the next tick, after this client's teardown).
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
-      this.#connect();
-    }, delayMs);
+      this.#connect(next);
+    }, next.delayMs);
   }
 
   /** Rows that were in flight when the link dropped go back to the outbox to be sent again. */

@@ -25,7 +25,7 @@ if ! apt-get install -y "${missing[@]}" >"$log" 2>&1; then
   }
 fi
 # Debian starts the services it installs; the tests run their own instances on free loopback ports.
-for svc in mosquitto snmpd; do
+for svc in mosquitto snmpd rabbitmq-server; do
   systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
 done
 exit 0
