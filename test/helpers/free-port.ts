@@ -24,3 +24,6 @@ export function portOpen(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+// The one wait helper lives in wait-for.ts; tests that take it from here with freePort get the same one.
+export { waitFor } from './wait-for.ts';
