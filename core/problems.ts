@@ -2,6 +2,10 @@
 export interface ConfigProblem {
   path: string;
   message: string;
+  /** The YAML line of the key, when the problem came from a file. */
+  line?: number;
+  /** The path as keys and indexes, to find the line and name list entries by id. */
+  segments?: PropertyKey[];
 }
 
 /** `['devices', 2, 'unit']` -> `devices[2].unit`. */

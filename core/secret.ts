@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { errorCode } from './errors.ts';
+import { resolveConfigPath } from './paths.ts';
 
 /**
  * A secret from the config. Its value is only reachable through `reveal()`; printing, logging or
@@ -35,7 +36,8 @@ export class Secret {
 
 /**
  * A secret in YAML: `{env: NAME}` (an environment variable), `{file: /path}` (a file's first line,
- * e.g. a systemd credential), or a literal string (allowed, but keep the file private).
+ * e.g. a systemd credential; a relative path is relative to the config file's folder, like every
+ * path in the config), or a literal string (allowed, but keep the file private).
  */
 export const secret = z
   .union([z.string().min(1), z.strictObject({ env: z.string().min(1) }), z.strictObject({ file: z.string().min(1) })])
@@ -49,15 +51,16 @@ export const secret = z
       }
       return new Secret(found, `env ${value.env}`);
     }
+    const file = resolveConfigPath(value.file);
     try {
-      const text = readFileSync(value.file, 'utf8').split(/\r?\n/)[0] ?? '';
+      const text = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
       if (text === '') {
-        ctx.addIssue({ code: 'custom', message: `secret file ${value.file} is empty` });
+        ctx.addIssue({ code: 'custom', message: `secret file ${file} is empty` });
         return z.NEVER;
       }
-      return new Secret(text, `file ${value.file}`);
+      return new Secret(text, `file ${file}`);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read secret file ${value.file}: ${errorCode(error)}` });
+      ctx.addIssue({ code: 'custom', message: `cannot read secret file ${file}: ${errorCode(error)}` });
       return z.NEVER;
     }
   });

@@ -3,6 +3,8 @@ import type { Logger } from '../core/log.ts';
 import type { NewReading, PointValue, Reading, ReadingKind } from '../core/reading.ts';
 import type { AlertSink } from '../core/alert.ts';
 import type { ConfigProblem } from '../core/problems.ts';
+import type { BusStats } from './modbus/scheduler.ts';
+import type { SerialBusStats } from './serial/serial-bus.ts';
 
 /** What every `buses[]` entry has; a family narrows an entry to its own bus config by `type`. */
 export interface BusEntry {
@@ -73,9 +75,15 @@ export interface FieldService {
   start(signal: AbortSignal): Promise<void>;
   /** Stops the service, finishing a transaction in progress. */
   stop(): Promise<void>;
-  /** Counters of the bus or port (timeouts, CRC errors, noise bytes ...), for the health topic. */
-  stats?(): object;
+  /**
+   * Counters of the bus or port this service owns, for `health.buses`. Only a service that owns a
+   * bus or port has it (a serial sensor is a service too, but its counters are in `health.devices`).
+   */
+  busHealth?(): BusHealth;
 }
+
+/** One entry of `health.buses`: a Modbus bus or a serial port (schema: BusHealth in asyncapi.yaml). */
+export type BusHealth = ({ type: 'modbus' } & Omit<BusStats, 'devices'>) | ({ type: 'serial' } & SerialBusStats);
 
 export interface WriteRequest {
   point: string;

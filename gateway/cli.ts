@@ -44,7 +44,20 @@ export async function main(argv: string[], io: CommandIo = { out: process.stdout
   }
 }
 
+/**
+ * `citygw probe ... | head`: the reader closing the pipe is not a failure of the command. Stop
+ * quietly (exit 0) instead of dying of an EPIPE stack trace.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: Error) => {
+    if ('code' in error && error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 if (import.meta.main) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
   // Open handles (timers of stopped services) must not keep a finished command alive.

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AlertInput } from '../core/alert.ts';
 import { inDataDir, type LoadedConfig } from './config/load.ts';
-import { toError } from '../core/errors.ts';
+import { ErrorCodes, GatewayError, errorCode, isGatewayError, toError } from '../core/errors.ts';
 import { GatewayEvents } from './events.ts';
 import { buildHealth } from './health/health-snapshot.ts';
-import { child, type Logger } from '../core/log.ts';
+import { child, guarded, type Logger } from '../core/log.ts';
 import { SqliteOutbox } from './outbox/sqlite-outbox.ts';
 import type { Outbox } from './outbox/types.ts';
 import { ReadingPipeline } from './pipeline.ts';
@@ -28,7 +28,10 @@ export interface GatewayOptions {
 
 /**
  * The gateway process: outbox, field side, flows and uplink, started in that order and stopped in
- * reverse. A service that fails to start is contained and reported; the rest keep running.
+ * reverse. Start is all or nothing: when a step fails (the outbox cannot open, a profile or a
+ * certificate cannot be read), what had started is stopped in reverse and `start` rejects with a
+ * `ServiceFailed` error naming the config file. Inside the field side and the flows, one service
+ * that fails to start is contained and reported (one unplugged bus must not stop the others).
  */
 export class Gateway {
   readonly events = new GatewayEvents();
@@ -81,6 +84,19 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.#startInOrder();
+    } catch (error) {
+      const err = toError(error);
+      const file = this.#options.loaded.file;
+      this.#log.error({ code: isGatewayError(err) ? err.codeName : errorCode(err), err: err.message, config: file }, 'start-up failed; stopping what had started, in reverse');
+      await this.stop();
+      throw new GatewayError(ErrorCodes.ServiceFailed, `${file}: the gateway could not start: ${err.message}`, { cause: error, context: { file } });
+    }
+  }
+
+  /** Each step records what it started (outbox, services, flows, uplink) so `stop` can undo exactly that. */
+  async #startInOrder(): Promise<void> {
     const { loaded } = this.#options;
     const { config } = loaded;
     const log = this.#options.log;
@@ -160,7 +176,7 @@ export class Gateway {
     // 4. The uplink last: it only forwards what is already safe in the outbox.
     if (config.uplink) {
       const topics = topicSet(config.uplink.topicPrefix, config.gateway.id);
-      this.#uplink = new MqttUplink({
+      const uplink = new MqttUplink({
         config: config.uplink,
         drain: config.buffer.drain,
         clientId: config.uplink.clientId ?? `citygw-${config.gateway.id}`,
@@ -170,12 +186,13 @@ export class Gateway {
         outbox,
         statusDevices: () => [...this.field.devices.values()].map((d) => ({ id: d.id, kind: d.kind, state: d.stats().state })),
       });
-      await this.#uplink.start(signal);
+      await uplink.start(signal);
+      this.#uplink = uplink;
     } else {
       this.#log.warn('no uplink configured: readings are kept in the outbox until one is');
     }
 
-    this.#healthTimer = setInterval(() => this.#queueHealth(), config.gateway.healthInterval);
+    this.#healthTimer = setInterval(guarded(this.#log, 'health', () => this.#queueHealth()), config.gateway.healthInterval);
     this.#healthTimer.unref();
     this.#queueHealth();
     this.#log.info({ services: this.#running.map((s) => s.name) }, 'gateway running');
@@ -202,7 +219,7 @@ export class Gateway {
         outboxStats: () => outbox.stats(),
         outboxDepth: () => outbox.depth(),
         deviceStats: () => [...this.field.devices.values()].map((d) => d.stats()),
-        busStats: () => this.#running.flatMap((s) => (s.stats ? [s.stats()] : [])),
+        busStats: () => this.#running.flatMap((s) => (s.busHealth ? [s.busHealth()] : [])),
       });
       outbox.appendHealth(payload);
       this.#uplink?.wake();

@@ -2,8 +2,8 @@
 # Installs city-gateway on a Debian/Raspberry Pi OS box from this checkout:
 #   sudo bash deploy/install/install.sh
 # Copies the project to /opt/citygw, prepares the pinned Node runtime and dependencies, creates the
-# `citygw` user (member of dialout), puts an example config in /etc/citygw if none is there, and
-# enables the systemd unit. Rerunning it updates the code and keeps the config and data.
+# `citygw` user (member of dialout), puts an example config in /etc/citygw if none is there, puts the
+# `citygw` command on the PATH (/usr/local/bin/citygw) and enables the systemd unit. Rerunning it updates the code and keeps the config and data.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 dest=/opt/citygw
@@ -22,8 +22,11 @@ if [ ! -f /etc/citygw/citygw.yaml ]; then
 fi
 # Pinned runtime and dependencies, built as the service user.
 su -s /bin/bash citygw -c "cd $dest && node deploy/runtime/launch.cjs --version" || true
-sudo -u citygw "$dest/deploy/runtime/citygw.cjs" validate --config /etc/citygw/citygw.yaml || echo "fix the config above before starting the service"
+sudo -u citygw node "$dest/deploy/runtime/citygw.cjs" validate --config /etc/citygw/citygw.yaml || echo "fix the config above before starting the service"
+# `citygw ...` from anywhere runs this installation (npx would look for a package of that name online).
+sed "s#/opt/citygw#$dest#" "$dest/deploy/install/citygw" > /usr/local/bin/citygw
+chmod 0755 /usr/local/bin/citygw
 install -m 0644 "$dest/deploy/systemd/citygw.service" /etc/systemd/system/citygw.service
 systemctl daemon-reload
 systemctl enable citygw.service
-echo "installed. start with: systemctl start citygw; logs: journalctl -u citygw -f"
+echo "installed. check: citygw validate --config /etc/citygw/citygw.yaml; start: systemctl start citygw; logs: journalctl -u citygw -f"

@@ -127,7 +127,9 @@ function linkOwnBin() {
  * Signals reach the child; the launcher waits for it so a Ctrl-C shutdown can finish cleanly.
  */
 function execWithRuntime(runtime, args, extraEnv) {
-  const child = cp.spawn(runtime.nodeBin, args, { stdio: 'inherit', cwd: process.cwd(), env: runtimeEnv(runtime, extraEnv) });
+  // CITYGW_LAUNCHER_PID: the child shuts down in order if this launcher is ever killed outright.
+  const env = runtimeEnv(runtime, Object.assign({ CITYGW_LAUNCHER_PID: String(process.pid) }, extraEnv || {}));
+  const child = cp.spawn(runtime.nodeBin, args, { stdio: 'inherit', cwd: process.cwd(), env: env });
   ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach(function (sig) {
     process.on(sig, function () {
       // A terminal's Ctrl-C already reached the child (same process group); pass on the others.

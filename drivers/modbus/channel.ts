@@ -1,4 +1,4 @@
-import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import type { ModbusRequest, ModbusResponse } from './pdu.ts';
@@ -54,7 +54,14 @@ export class PendingTransaction {
   }
 
   arm(timeoutMs: number, onTimeout: () => void): void {
-    this.timer = setTimeout(onTimeout, timeoutMs);
+    this.timer = setTimeout(() => {
+      try {
+        onTimeout();
+      } catch (error) {
+        // Settling a transaction cannot fail in practice; if it ever does, the request still ends.
+        this.reject(toError(error));
+      }
+    }, timeoutMs);
   }
 
   resolve(response: ModbusResponse): void {

@@ -3,7 +3,7 @@ import type { FieldConfig } from '../types.ts';
 import { isModbusDevice } from './config-schema.ts';
 import type { ConfigProblem } from '../../core/problems.ts';
 import { toError } from '../../core/errors.ts';
-import { loadProfile, mergePoints, profilePath, profilesDir } from './profile.ts';
+import { inlineProfile, loadProfile, mergePoints, profilePath, profilesDir } from './profile.ts';
 
 function shippedProfiles(): string[] {
   return readdirSync(profilesDir)
@@ -21,11 +21,20 @@ export function checkModbusProfiles(config: FieldConfig, configDir: string): Con
   const problems: ConfigProblem[] = [];
   config.devices.forEach((device, i) => {
     if (!isModbusDevice(device)) return;
+    if (device.profile === undefined) {
+      try {
+        mergePoints(inlineProfile(device.id, device.kind), device.points, device.id);
+      } catch (error) {
+        problems.push({ path: `devices[${i}].points`, segments: ['devices', i, 'points'], message: toError(error).message });
+      }
+      return;
+    }
     const file = profilePath(device.profile, configDir);
     if (!existsSync(file)) {
       const isName = file.startsWith(profilesDir);
       problems.push({
         path: `devices[${i}].profile`,
+        segments: ['devices', i, 'profile'],
         message: isName ? `unknown profile "${device.profile}" (shipped: ${shippedProfiles().join(', ')}; or give a path to a profile file)` : `profile file ${file} does not exist`,
       });
       return;
@@ -33,7 +42,7 @@ export function checkModbusProfiles(config: FieldConfig, configDir: string): Con
     try {
       mergePoints(loadProfile(file), device.points, device.id);
     } catch (error) {
-      problems.push({ path: `devices[${i}].profile`, message: toError(error).message });
+      problems.push({ path: `devices[${i}].profile`, segments: ['devices', i, 'profile'], message: toError(error).message });
     }
   });
   return problems;

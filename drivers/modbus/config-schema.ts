@@ -98,14 +98,18 @@ export const modbusRtuOverTcpBusSchema = z.strictObject({
 export const modbusBusSchemas = [modbusRtuBusSchema, modbusTcpBusSchema, modbusRtuOverTcpBusSchema] as const;
 
 /** A Modbus device entry in `devices`: where it is, which profile, and what to override. */
-export const modbusDeviceSchema = z.strictObject({
+export const modbusDeviceSchema = z
+  .strictObject({
   id: identifier,
   driver: z.literal('modbus'),
   bus: identifier,
   /** Unit id (slave address) 1-247. */
   unit: z.number().int().min(1).max(247),
-  /** A profile in drivers/profiles/ (file name without extension) or a path to a profile file. */
-  profile: z.string().min(1),
+  /**
+   * A profile in drivers/profiles/ (file name without extension) or a path to a profile file.
+   * Optional when the device's `points` describe it completely.
+   */
+  profile: z.string().min(1).optional(),
   kind: z.string().min(1).optional(),
   /** Poll interval; default from the profile, else 10s. */
   interval: durationMs.optional(),
@@ -119,7 +123,12 @@ export const modbusDeviceSchema = z.strictObject({
   points: z.array(modbusPointSchema).default([]),
   /** Extra processing settings of the device's family (see gateway/families). */
   family: familySchema.optional(),
-});
+  })
+  .superRefine((device, ctx) => {
+    if (device.profile === undefined && device.points.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['profile'], message: 'give a profile (a shipped model or a profile file) or the device\'s points' });
+    }
+  });
 
 /** A Modbus device entry after defaults are applied. */
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;

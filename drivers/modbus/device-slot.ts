@@ -51,6 +51,8 @@ export class DeviceSlot {
       const backoff = Math.min(this.maxBackoffMs, Math.max(interval, this.minBackoffMs) * 2 ** (this.silentPolls - 1));
       this.nextDueMs = nowMs + backoff;
     } else {
+      // The port failed (not the device): it is not reachable either, but is asked again at its interval.
+      this.state = 'offline';
       this.nextDueMs = nowMs + Math.max(interval, 1000);
     }
     if (outcome.result !== 'answered') this.lastError = outcome.error ?? Object.values(outcome.reading.reasons ?? {})[0] ?? 'failed';

@@ -6,6 +6,7 @@ import { decodePoint, encodePoint } from './codecs.ts';
 import { coalesce, sliceFor, type CoalescePolicy, type ReadBlock } from './coalesce.ts';
 import type { ModbusPointConfig } from './config-schema.ts';
 import type { DeviceSlot } from './device-slot.ts';
+import { badReading } from '../availability.ts';
 import type { ModbusRequest } from './pdu.ts';
 import type { BusScheduler, BusTransactor, DeferredPoll, PolledDevice, PollOutcome } from './scheduler.ts';
 
@@ -85,9 +86,7 @@ export class ModbusDevice implements FieldDevice, PolledDevice {
   }
 
   emptyReading(reason: string): NewReading {
-    const values: Record<string, PointValue> = {};
-    for (const p of this.settings.points) values[p.name] = null;
-    return { device: this.id, kind: this.kind, tsMs: Date.now(), values, units: this.units(), quality: 'bad', reasons: { _device: reason } };
+    return badReading(this.id, this.kind, Object.fromEntries(this.settings.points.map((p) => [p.name, p.unit])), reason);
   }
 
   private units(): Record<string, string> {

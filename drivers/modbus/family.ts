@@ -7,7 +7,7 @@ import type { ModbusProfile } from '../profiles/schema.ts';
 import { channelForBus } from './bus.ts';
 import { coalesce } from './coalesce.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
-import { loadProfile, mergePoints, profilePath } from './profile.ts';
+import { inlineProfile, loadProfile, mergePoints, profilePath } from './profile.ts';
 import { BusScheduler } from './scheduler.ts';
 
 /** A device's settings: its config entry over its profile's defaults over the bus's. */
@@ -58,9 +58,14 @@ export const modbusFamily = {
       if (!isModbusDevice(config)) continue;
       const entry = schedulers.get(config.bus);
       if (!entry) throw new GatewayError(ErrorCodes.ConfigInvalid, `device ${config.id}: bus "${config.bus}" is not a Modbus bus`);
-      const file = profilePath(config.profile, ctx.configDir);
-      const profile = profiles.get(file) ?? loadProfile(file);
-      profiles.set(file, profile);
+      let profile: ModbusProfile;
+      if (config.profile === undefined) {
+        profile = inlineProfile(config.id, config.kind);
+      } else {
+        const file = profilePath(config.profile, ctx.configDir);
+        profile = profiles.get(file) ?? loadProfile(file);
+        profiles.set(file, profile);
+      }
       const device = new ModbusDevice(deviceSettings(config, entry.bus, profile), entry.scheduler, log.child({ bus: config.bus, device: config.id }));
       device.attach(entry.scheduler.add(device));
       devices.push(device);

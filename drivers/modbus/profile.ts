@@ -20,6 +20,14 @@ export function profilePath(profile: string, configDir: string): string {
   return isAbsolute(profile) ? profile : resolve(configDir, profile);
 }
 
+/**
+ * The profile of a device described only by its own `points` in the config: no defaults, no
+ * wake-up read; its kind is the device's `kind` (or `generic`).
+ */
+export function inlineProfile(deviceId: string, kind: string | undefined): ModbusProfile {
+  return { model: `inline-${deviceId}`.slice(0, 64), name: `points of ${deviceId} in the config`, kind: kind ?? 'generic', source: 'the device entry in the config file', verified: false, defaults: {}, points: [] };
+}
+
 /** Reads and validates one profile file; every problem is listed in the error's context. */
 export function loadProfile(file: string): ModbusProfile {
   let raw: unknown;

@@ -1,5 +1,5 @@
 import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import { guarded, type Logger } from '../../core/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import { crcValid, withCrc } from './crc.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
@@ -52,8 +52,10 @@ export class RtuChannel implements ModbusChannel {
 
   async open(): Promise<void> {
     this.link.setHandlers({
-      data: (chunk) => this.onData(chunk),
-      closed: (error) => this.pending?.reject(new GatewayError(ErrorCodes.TransportClosed, `${this.link.description} closed${error ? `: ${error.message}` : ''}`, { cause: error })),
+      // A decoding bug must not escape the port's event handler (it would end the process).
+      data: guarded(this.log, 'modbus rx', (chunk: Buffer) => this.onData(chunk)),
+      closed: guarded(this.log, 'modbus port closed', (error?: Error) => this.pending?.reject(new GatewayError(ErrorCodes.TransportClosed, `${this.link.description} closed${error ? `: ${error.message}` : ''}`, { cause: error })),
+      ),
     });
     await this.link.open();
   }

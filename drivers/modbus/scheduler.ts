@@ -2,10 +2,11 @@ import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/er
 import type { Logger } from '../../core/log.ts';
 import type { NewReading } from '../../core/reading.ts';
 import type { AlertSink } from '../../core/alert.ts';
-import type { DeviceStats, FieldService } from '../types.ts';
+import type { BusHealth, DeviceStats, FieldService } from '../types.ts';
 import type { ModbusChannel } from './channel.ts';
 import { describeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';
 import { DeviceSlot } from './device-slot.ts';
+import { AlertLatch, busOfflineAlert, deviceOfflineAlert } from '../availability.ts';
 
 /** What a device's poll may do on the bus: single requests with the device's timeout and retries. */
 export interface BusTransactor {
@@ -83,9 +84,12 @@ export class BusScheduler implements FieldService {
   private portDown = false;
   private portRetryMs = 0;
   private readonly tx: BusTransactor;
+  /** `bus-offline:{id}` while the port cannot be opened (an unplugged adapter, a gateway off the LAN). */
+  private readonly portAlert: AlertLatch;
 
   constructor(options: BusSchedulerOptions) {
     this.options = options;
+    this.portAlert = new AlertLatch(options.alert);
     this.name = `modbus-bus:${options.id}`;
     this.tx = { request: (unit, request, o) => this.request(unit, request, o) };
   }
@@ -132,6 +136,11 @@ export class BusScheduler implements FieldService {
       });
       this.kick();
     });
+  }
+
+  busHealth(): BusHealth {
+    const { devices: _perDevice, ...bus } = this.stats();
+    return { type: 'modbus', ...bus };
   }
 
   stats(): BusStats {
@@ -235,10 +244,10 @@ export class BusScheduler implements FieldService {
     this.options.emit(outcome.reading);
     if (change === 'offline') {
       this.options.log.warn({ device: slot.device.id, unit: slot.device.unit, error: outcome.error, nextProbeMs: Math.round(slot.nextDueMs - performance.now()) }, 'device stopped answering; probing with backoff');
-      this.options.alert({ id: `device-offline:${slot.device.id}`, state: 'raised', severity: 'warning', rule: 'device-offline', device: slot.device.id, message: { th: `อุปกรณ์ ${slot.device.id} (Modbus unit ${slot.device.unit}) ไม่ตอบสนอง`, en: `Device ${slot.device.id} (Modbus unit ${slot.device.unit}) is not answering` } });
+      this.options.alert(deviceOfflineAlert(slot.device.id, 'raised', { where: `Modbus unit ${slot.device.unit}`, ...(outcome.error ? { reason: outcome.error } : {}) }));
     } else if (change === 'online') {
       this.options.log.info({ device: slot.device.id }, 'device answers again');
-      this.options.alert({ id: `device-offline:${slot.device.id}`, state: 'cleared', severity: 'warning', rule: 'device-offline', device: slot.device.id, message: { th: `อุปกรณ์ ${slot.device.id} กลับมาตอบสนองแล้ว`, en: `Device ${slot.device.id} answers again` } });
+      this.options.alert(deviceOfflineAlert(slot.device.id, 'cleared'));
     }
   }
 
@@ -249,6 +258,7 @@ export class BusScheduler implements FieldService {
       await this.options.channel.open();
       if (this.portDown) this.options.log.info({ bus: this.options.id }, 'bus port open again');
       this.portDown = false;
+      this.portAlert.clear(() => busOfflineAlert(this.options.id, this.options.channel.description, 'cleared'));
       this.portRetryMs = 0;
       return true;
     } catch (error) {
@@ -257,6 +267,7 @@ export class BusScheduler implements FieldService {
       if (!this.portDown || message !== this.lastPortError) this.options.log.error({ bus: this.options.id, err: toError(error) }, 'cannot open the bus port; retrying');
       this.portDown = true;
       this.lastPortError = message;
+      this.portAlert.raise(() => busOfflineAlert(this.options.id, this.options.channel.description, 'raised', message));
       this.portRetryMs = Math.min(30_000, this.portRetryMs === 0 ? 1000 : this.portRetryMs * 2);
       return false;
     }
@@ -267,8 +278,10 @@ export class BusScheduler implements FieldService {
     for (const slot of this.slots) {
       if (slot.nextDueMs > now) continue;
       const reading = slot.badReading(`port unavailable: ${this.lastPortError ?? 'unknown'}`);
-      slot.record({ result: 'bus-error', reading, error: this.lastPortError ?? undefined }, now);
+      const change = slot.record({ result: 'bus-error', reading, error: this.lastPortError ?? undefined }, now);
       this.options.emit(reading);
+      // The devices of a bus whose port is gone are offline too, as on a serial sensor's port.
+      if (change === 'offline') this.options.alert(deviceOfflineAlert(slot.device.id, 'raised', { where: `Modbus unit ${slot.device.unit}`, reason: `port unavailable: ${this.lastPortError ?? 'unknown'}` }));
     }
   }
 

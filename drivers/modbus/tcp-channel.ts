@@ -1,5 +1,5 @@
 import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import { guarded, type Logger } from '../../core/log.ts';
 import type { ByteLink } from '../transport/types.ts';
 import { newCounters, PendingTransaction, sleep, timeoutError, traceFrame, type ChannelCounters, type ModbusChannel } from './channel.ts';
 import { decodeResponse, encodeRequest, type ModbusRequest, type ModbusResponse } from './pdu.ts';
@@ -40,11 +40,12 @@ export class TcpChannel implements ModbusChannel {
 
   async open(): Promise<void> {
     this.link.setHandlers({
-      data: (chunk) => this.onData(chunk),
-      closed: (error) => {
+      // A decoding bug must not escape the port's event handler (it would end the process).
+      data: guarded(this.log, 'modbus rx', (chunk: Buffer) => this.onData(chunk)),
+      closed: guarded(this.log, 'modbus link closed', (error?: Error) => {
         this.rx = Buffer.alloc(0);
         this.pending?.reject(new GatewayError(ErrorCodes.TransportClosed, `${this.link.description} closed${error ? `: ${error.message}` : ''}`, { cause: error }));
-      },
+      }),
     });
     this.rx = Buffer.alloc(0);
     await this.link.open();

@@ -27,7 +27,7 @@ export function createSerialSetup(ctx: DriverContext, open?: OpenSerialLink): Fi
   const log = child(ctx.log, 'serial');
   const buses = new Map<string, SerialBus>();
   for (const bus of ctx.config.buses) {
-    if (isSerialBus(bus)) buses.set(bus.id, new SerialBus(bus, log, open));
+    if (isSerialBus(bus)) buses.set(bus.id, new SerialBus(bus, log, open, ctx.alert));
   }
   const devices: SerialDevice[] = [];
   for (const device of ctx.config.devices) {
@@ -45,6 +45,7 @@ export function createSerialSetup(ctx: DriverContext, open?: OpenSerialLink): Fi
         protocol: protocolFor(device),
         log,
         emit: ctx.emit,
+        alert: ctx.alert,
       }),
     );
   }

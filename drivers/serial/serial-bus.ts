@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FieldService } from '../types.ts';
+import type { BusHealth, FieldService } from '../types.ts';
 import { ErrorCodes, GatewayError, isGatewayError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { SerialBusConfig } from './config-schema.ts';
+import type { AlertSink } from '../../core/alert.ts';
+import { AlertLatch, busOfflineAlert } from '../availability.ts';
 import { openSerialPortLink, type OpenSerialLink, type SerialLink } from './port.ts';
 
 export interface SerialBusStats {
@@ -14,6 +16,8 @@ export interface SerialBusStats {
   closes: number;
   bytesIn: number;
   bytesOut: number;
+  /** Received chunks a device's handler failed on (contained; a bug if ever non-zero). */
+  listenerErrors: number;
   lastError: string | null;
 }
 
@@ -38,12 +42,16 @@ export class SerialBus implements FieldService {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #stats: SerialBusStats;
 
-  constructor(config: SerialBusConfig, log: Logger, open: OpenSerialLink = openSerialPortLink) {
+  /** `bus-offline:{id}` while the port cannot be opened or went away (an unplugged USB adapter). */
+  readonly #portAlert: AlertLatch;
+
+  constructor(config: SerialBusConfig, log: Logger, open: OpenSerialLink = openSerialPortLink, alert: AlertSink = () => undefined) {
     this.name = `serial-bus:${config.id}`;
     this.config = config;
     this.#log = log;
     this.#open = open;
-    this.#stats = { bus: config.id, port: config.port, state: 'closed', opens: 0, openFailures: 0, closes: 0, bytesIn: 0, bytesOut: 0, lastError: null };
+    this.#portAlert = new AlertLatch(alert);
+    this.#stats = { bus: config.id, port: config.port, state: 'closed', opens: 0, openFailures: 0, closes: 0, bytesIn: 0, bytesOut: 0, listenerErrors: 0, lastError: null };
   }
 
   get isOpen(): boolean {
@@ -52,6 +60,10 @@ export class SerialBus implements FieldService {
 
   stats(): SerialBusStats {
     return { ...this.#stats };
+  }
+
+  busHealth(): BusHealth {
+    return { type: 'serial', ...this.#stats };
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -132,13 +144,22 @@ export class SerialBus implements FieldService {
       // A missing port is the expected state while unplugged: log it once per outage, not per retry.
       if (this.#stats.lastError !== message) this.#log.warn({ bus: this.config.id, err: message, code: isGatewayError(error) ? error.codeName : undefined }, 'cannot open serial port');
       this.#stats.lastError = message;
+      this.#portAlert.raise(() => busOfflineAlert(this.config.id, this.config.port, 'raised', message));
       return 'failed';
     }
     const ended = new Promise<Error | null>((resolve) => link.onClose(resolve));
     link.onData((chunk) => {
       this.#stats.bytesIn += chunk.length;
       if (this.#log.isLevelEnabled('trace')) this.#log.trace({ bus: this.config.id, rx: chunk.toString('hex') }, 'rx');
-      for (const listener of this.#dataListeners) listener(chunk);
+      for (const listener of this.#dataListeners) {
+        // One device's parser failing on odd bytes must neither end the process nor starve the others.
+        try {
+          listener(chunk);
+        } catch (error) {
+          this.#stats.listenerErrors += 1;
+          this.#log.error({ bus: this.config.id, err: toError(error).message }, 'a device on this port failed to handle received bytes; carrying on');
+        }
+      }
     });
     if (stop.aborted) {
       await link.close();
@@ -149,6 +170,7 @@ export class SerialBus implements FieldService {
     this.#stats.state = 'open';
     this.#stats.lastError = null;
     this.#log.info({ bus: this.config.id, port: this.config.port }, 'serial port open');
+    this.#portAlert.clear(() => busOfflineAlert(this.config.id, this.config.port, 'cleared'));
     this.#notify(true);
     const error = await ended;
     this.#link = null;
@@ -157,6 +179,7 @@ export class SerialBus implements FieldService {
     if (error) {
       this.#stats.lastError = error.message;
       this.#log.warn({ bus: this.config.id, err: error.message }, 'serial port lost');
+      this.#portAlert.raise(() => busOfflineAlert(this.config.id, this.config.port, 'raised', error.message));
     }
     this.#notify(false);
     return 'opened';

@@ -5,6 +5,8 @@ import type { NewReading, ReadingKind } from '../../core/reading.ts';
 import type { DeviceStats, FieldDevice, FieldService } from '../types.ts';
 import type { FrameParser } from './frame-parser.ts';
 import type { SerialBus } from './serial-bus.ts';
+import type { AlertSink } from '../../core/alert.ts';
+import { AlertLatch, badReading, deviceOfflineAlert } from '../availability.ts';
 
 const maxPendingSamples = 1000;
 
@@ -19,9 +21,13 @@ export interface Sample {
  * detection and stats. `stream`: the sensor sends on its own (frames between two emits are
  * averaged). `poll`: the gateway asks for each reading.
  */
-export type SerialProtocol =
+export type SerialProtocol = (
   | { mode: 'stream'; parser: FrameParser<unknown>; decode(frame: unknown): Sample | null; onOpen?(bus: SerialBus): Promise<void> }
-  | { mode: 'poll'; parser: FrameParser<unknown>; poll(bus: SerialBus, signal: AbortSignal): Promise<Sample>; onOpen?(bus: SerialBus): Promise<void> };
+  | { mode: 'poll'; parser: FrameParser<unknown>; poll(bus: SerialBus, signal: AbortSignal): Promise<Sample>; onOpen?(bus: SerialBus): Promise<void> }
+) & {
+  /** The values a good reading has (name -> unit), so a bad one can list each as null with its reason. */
+  points: Readonly<Record<string, string>>;
+};
 
 export interface SerialDeviceOptions {
   id: string;
@@ -32,6 +38,8 @@ export interface SerialDeviceOptions {
   protocol: SerialProtocol;
   log: Logger;
   emit(reading: NewReading): void;
+  /** `device-offline:{id}` is raised and cleared here, as for every driver family. */
+  alert: AlertSink;
   nowMs?: () => number;
 }
 
@@ -71,6 +79,7 @@ export class SerialDevice implements FieldDevice, FieldService {
   #stop: AbortController | null = null;
   #loop: Promise<void> | null = null;
   #unsubscribe: Array<() => void> = [];
+  readonly #offlineAlert: AlertLatch;
 
   constructor(options: SerialDeviceOptions) {
     this.#o = options;
@@ -78,6 +87,7 @@ export class SerialDevice implements FieldDevice, FieldService {
     this.kind = options.kind;
     this.name = `serial-device:${options.id}`;
     this.#now = options.nowMs ?? Date.now;
+    this.#offlineAlert = new AlertLatch(options.alert);
     this.#lastFrameMs = Number.NEGATIVE_INFINITY;
     this.#stats = { device: options.id, state: 'unknown', polls: 0, ok: 0, errors: {}, lastOkTsMs: null, lastError: null, bus: options.bus.config.id, parser: options.protocol.parser.stats };
   }
@@ -186,7 +196,7 @@ export class SerialDevice implements FieldDevice, FieldService {
       }
       const silentMs = this.#now() - this.#lastFrameMs;
       if (!bus.isOpen) {
-        this.#fail('TransportClosed', 'port closed');
+        this.#portClosed();
         return;
       }
       this.#fail('NoFrame', `no valid frame for ${Math.round(silentMs / 1000)} s`);
@@ -198,7 +208,7 @@ export class SerialDevice implements FieldDevice, FieldService {
       return;
     }
     if (!bus.isOpen) {
-      this.#fail('TransportClosed', 'port closed');
+      this.#portClosed();
       return;
     }
     try {
@@ -213,24 +223,33 @@ export class SerialDevice implements FieldDevice, FieldService {
     }
   }
 
+  /** The port is not open (unplugged, or never opened since start): the device is offline with it, as on a Modbus bus. */
+  #portClosed(): void {
+    const reason = `port ${this.#o.bus.config.port} is not open${this.#o.bus.stats().lastError ? `: ${this.#o.bus.stats().lastError}` : ''}`;
+    this.#fail('TransportClosed', reason);
+    this.#markOffline(reason);
+  }
+
   #ok(): void {
     this.#stats.ok += 1;
     this.#stats.lastOkTsMs = this.#now();
     if (this.#stats.state !== 'online') this.#o.log.info({ device: this.id }, 'serial device online');
     this.#stats.state = 'online';
+    this.#offlineAlert.clear(() => deviceOfflineAlert(this.id, 'cleared'));
   }
 
   /** Counts a failed interval and emits a `bad` reading, so upstream sees the gap as a reading, not as silence. */
   #fail(code: string, reason: string): void {
     this.#stats.errors[code] = (this.#stats.errors[code] ?? 0) + 1;
     this.#stats.lastError = reason;
-    this.#o.emit({ device: this.id, kind: this.kind, tsMs: this.#now(), values: {}, units: {}, quality: 'bad', reasons: { _device: reason } });
+    this.#o.emit(badReading(this.id, this.kind, this.#o.protocol.points, reason, this.#now()));
   }
 
   #markOffline(reason: string): void {
     if (this.#stats.state === 'offline') return;
     this.#stats.state = 'offline';
     this.#o.log.warn({ device: this.id, reason }, 'serial device offline');
+    this.#offlineAlert.raise(() => deviceOfflineAlert(this.id, 'raised', { where: `port ${this.#o.bus.config.port}`, reason }));
   }
 
   #reading(sample: Sample): NewReading {

@@ -16,7 +16,7 @@ export function reportConfigError(error: unknown, io: CommandIo): number | undef
   const problems = (error.context?.problems ?? []) as ConfigProblem[];
   const file = String(error.context?.file ?? 'config');
   io.err.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was started\n`);
-  for (const problem of problems) io.err.write(`  ${problem.path}: ${problem.message}\n`);
+  for (const problem of problems) io.err.write(`  ${problem.path}: ${problem.message}${problem.line === undefined ? '' : ` (line ${problem.line})`}\n`);
   return 2;
 }
 

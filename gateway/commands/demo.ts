@@ -82,7 +82,7 @@ export const demoCommand: CliCommand = {
       '',
       'Watch what it publishes, in another terminal:',
       `  mosquitto_sub -h 127.0.0.1 -p ${new URL(brokerUrl).port || 1883} -t 'citygw/#' -v`,
-      `  or: npx citygw watch --url ${brokerUrl}`,
+      `  or, in this project folder: npx citygw watch --url ${brokerUrl}`,
       'Stop with Ctrl-C.',
       '',
     ];

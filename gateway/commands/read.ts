@@ -8,6 +8,7 @@ import { formatCameraHealth } from '../../drivers/cctv/format.ts';
 import { createFieldSide } from '../../drivers/registry.ts';
 import { formatTable } from '../../drivers/modbus/tools/text-table.ts';
 import type { CliCommand, CommandIo } from './types.ts';
+import type { GatewayConfig } from '../config/schema.ts';
 
 const usage = 'citygw read --config FILE --device ID [--json]';
 
@@ -25,6 +26,36 @@ function printReading(reading: NewReading, tookMs: number, io: CommandIo): void 
   }
   const deviceReason = reading.reasons?._device;
   if (deviceReason) io.out.write(`device: ${deviceReason}\n`);
+}
+
+/**
+ * What a technician at the cabinet checks when a device gave nothing: for a Modbus unit that does
+ * not answer, its unit id, the wiring, the line settings, and `citygw scan` to see who answers.
+ */
+export function whatToCheck(config: GatewayConfig, deviceId: string, reading: NewReading): string | undefined {
+  if (reading.quality !== 'bad' || !Object.values(reading.values).every((v) => v === null)) return undefined;
+  const device = config.devices.find((d) => d.id === deviceId);
+  if (!device || !('bus' in device)) return undefined;
+  const bus = config.buses.find((b) => b.id === device.bus);
+  const reasons = Object.values(reading.reasons ?? {}).join(' ');
+  if (device.driver === 'modbus' && bus && bus.type !== 'serial' && /timeout|did not answer/i.test(reasons)) {
+    const line = bus.type === 'modbus-rtu' ? `${bus.port} at ${bus.baud} baud, parity ${bus.parity}` : `${bus.host}:${bus.port}`;
+    const scan = bus.type === 'modbus-rtu' ? `citygw scan --port ${bus.port} --baud ${bus.baud}` : `citygw scan --tcp ${bus.host}:${bus.port}`;
+    return [
+      `unit ${device.unit} did not answer on ${line}. Check:`,
+      `  - the unit id: the device's address must be ${device.unit} (\`unit:\` in the config)`,
+      bus.type === 'modbus-rtu' ? '  - the wiring: A to A, B to B (swap them if unsure), ground, 120 ohm at both ends of a long line' : '  - the device is powered and reachable from this box (same network, the right port)',
+      bus.type === 'modbus-rtu' ? '  - the line settings: baud rate and parity of the bus must match the device' : '  - for a serial gateway (RTU over TCP), the bus type: modbus-rtu-over-tcp, not modbus-tcp',
+      `  - who answers at all: ${scan}`,
+    ].join('\n');
+  }
+  if (/not open|port/i.test(reasons) && bus && 'port' in bus && typeof bus.port === 'string') {
+    return `the port ${bus.port} could not be used. Check the USB adapter and its cable; \`ls -l /dev/serial/by-id/\` lists the adapters plugged in.`;
+  }
+  if (/no frame|timeout|no valid/i.test(reasons)) {
+    return 'the sensor sent nothing usable. Check its power, the TX/RX wiring (crossed: sensor TX to adapter RX) and the baud rate of the bus.';
+  }
+  return undefined;
 }
 
 function problems(error: GatewayError): string {
@@ -84,6 +115,8 @@ export const readCommand: CliCommand = {
       if (values.json) io.out.write(`${JSON.stringify(reading)}\n`);
       else if (reading.kind === 'cctv-health') io.out.write(`${formatCameraHealth(reading)}\n`);
       else printReading(reading, Math.round(performance.now() - startMs), io);
+      const advice = values.json ? undefined : whatToCheck(loaded.config, values.device, reading);
+      if (advice) io.out.write(`${advice}\n`);
       return reading.quality === 'bad' && Object.values(reading.values).every((v) => v === null) ? 1 : 0;
     } catch (error) {
       const e = toError(error);

@@ -5,6 +5,7 @@ import { bufferSchema } from '../outbox/config-schema.ts';
 import { driverFamilies } from '../../drivers/index.ts';
 import type { DriverFamily, FamilyConfigPart } from '../../drivers/types.ts';
 import { durationMs } from '../../core/units.ts';
+import { resolveConfigPath } from '../../core/paths.ts';
 import { flowsSchema } from '../flows-host/config-schema.ts';
 
 /**
@@ -44,7 +45,7 @@ const gatewaySectionSchema = z.strictObject({
   id: identifier,
   site: siteSchema.optional(),
   /** Where the outbox, sequence numbers and Node-RED's user directory live. Relative to the config file. */
-  dataDir: z.string().min(1).default('./data'),
+  dataDir: z.string().min(1).default('./data').transform(resolveConfigPath),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** How often the health counters are computed and queued for `{prefix}/{id}/health`. */
   healthInterval: durationMs.default(60_000),

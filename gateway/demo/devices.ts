@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startDemoDevices } from '../../drivers/sim/demo.ts';
 import { demoCanalLevelM, startDemoSerialSensors } from '../../drivers/sim/serial/demo-field-sensors.ts';
 import { toError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import { guarded, type Logger } from '../../core/log.ts';
 
 /**
  * The demo's simulated field: real Modbus TCP slaves (canal radar, water sonde, siren relay) on
@@ -37,7 +37,7 @@ export async function startDemoField(options: { dataDir: string; log: Logger }):
   const startMs = Date.now();
   const drive = () => modbus.radar.setLevelM(demoCanalLevelM(Date.now() - startMs + 240_000));
   drive();
-  const ticker = setInterval(drive, 1000);
+  const ticker = setInterval(guarded(options.log, 'demo canal level', drive), 1000);
   ticker.unref();
 
   const { buses, devices } = modbus.config(5);

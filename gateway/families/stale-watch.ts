@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AlertSink } from '../../core/alert.ts';
-import type { Logger } from '../../core/log.ts';
+import { guarded, type Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../../core/reading.ts';
 import type { FamilyConfig } from '../../core/family-schema.ts';
@@ -64,7 +64,7 @@ export class StaleSensorWatch implements ReadingProcessor {
     }
     if (this.#watched.size === 0) return;
     const everyMs = Math.max(1000, Math.min(30_000, Math.floor(smallestMs / 4)));
-    this.#timer = setInterval(() => this.check(), everyMs);
+    this.#timer = setInterval(guarded(this.#log, 'stale check', () => this.check()), everyMs);
     this.#timer.unref();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
   }

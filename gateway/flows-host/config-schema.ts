@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../core/units.ts';
 import { secret } from '../../core/secret.ts';
+import { configFile } from '../../core/paths.ts';
 
 /** A bcrypt hash as Node-RED's adminAuth expects it (`$2a$`, `$2b$` or `$2y$`, cost, 53 characters). */
 export const bcryptHashPattern = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
@@ -21,8 +22,8 @@ const editorSchema = z
     passwordHash: secret.optional(),
     /** How long a login stays valid. */
     sessionExpiry: durationMs.default(8 * 3_600_000),
-    /** Serve the editor over HTTPS with these PEM files (relative paths are under `gateway.dataDir`). */
-    tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    /** Serve the editor over HTTPS with these PEM files (relative paths: from the config file's folder). */
+    tls: z.strictObject({ cert: configFile, key: configFile }).optional(),
   })
   .prefault({})
   .superRefine((editor, ctx) => {

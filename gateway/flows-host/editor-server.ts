@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { isAbsolute, resolve } from 'node:path';
 import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { FlowsEditorConfig } from './config-schema.ts';
 
@@ -14,10 +13,10 @@ export interface EditorAddress {
 }
 
 /** The editor's HTTP(S) server; requests go to Node-RED's admin app (editor and admin API). */
-export function createEditorServer(editor: FlowsEditorConfig, baseDir: string, handler: RequestListener): Server {
+export function createEditorServer(editor: FlowsEditorConfig, handler: RequestListener): Server {
   if (!editor.tls) return createHttpServer(handler);
-  const read = (path: string): Buffer => {
-    const file = isAbsolute(path) ? path : resolve(baseDir, path);
+  // The paths were resolved against the config file's folder (and checked readable) when it loaded.
+  const read = (file: string): Buffer => {
     try {
       return readFileSync(file);
     } catch (error) {

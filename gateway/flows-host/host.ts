@@ -8,6 +8,7 @@ import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import { child, type Logger } from '../../core/log.ts';
 import { closeServer, createEditorServer, listen, type EditorAddress } from './editor-server.ts';
 import { buildNodeRedSettings } from './settings.ts';
+import { editorGate } from './editor-gate.ts';
 import type { FlowsGatewayApi } from './types.ts';
 import { prepareUserDir } from './user-dir.ts';
 
@@ -103,7 +104,7 @@ export class FlowsHost {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const { config, dataDir, api } = this.#options;
+    const { config, api } = this.#options;
     const flows = config.flows;
     if (!flows.enabled) {
       this.#log.info('flows disabled (flows.enabled: false)');
@@ -125,7 +126,10 @@ export class FlowsHost {
       log: this.#log,
       passwordHash: flows.editor.passwordHash?.reveal(),
     });
-    const server = flows.editor.enabled ? createEditorServer(flows.editor, dataDir, (req, res) => red.httpAdmin(req, res)) : null;
+    // The whole editor sits behind the login (editor-gate.ts); Node-RED's admin app only behind it.
+    const server = flows.editor.enabled
+      ? createEditorServer(flows.editor, editorGate({ admin: (req, res) => red.httpAdmin(req, res), title: `citygw ${config.gateway.id}`, secure: flows.editor.tls !== undefined, log: this.#log }))
+      : null;
     try {
       red.init(server, settings);
       this.#red = red;

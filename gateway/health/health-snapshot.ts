@@ -1,6 +1,7 @@
-import type { DeviceStats } from '../../drivers/types.ts';
+import type { BusHealth, DeviceStats } from '../../drivers/types.ts';
 import type { OutboxStats } from '../outbox/types.ts';
 import type { UplinkCounters } from '../uplink/mqtt-uplink.ts';
+import { callbackFailureCount } from '../../core/log.ts';
 
 /** The payload of `{prefix}/{gatewayId}/health` (schema: HealthPayload in asyncapi.yaml). */
 export interface HealthPayload {
@@ -17,9 +18,10 @@ export interface HealthPayload {
     streams: OutboxStats['streams'];
   };
   devices: DeviceStats[];
-  /** Per bus or port: transactions, timeouts, CRC errors, noise bytes, port errors (device counters are in `devices`). */
-  buses: Array<Record<string, unknown>>;
-  process: { rssBytes: number; heapUsedBytes: number };
+  /** Per Modbus bus or serial port: its own counters (device counters are in `devices`). */
+  buses: BusHealth[];
+  /** `callbackFailures`: timer or event callbacks that threw and were contained (a bug if ever non-zero). */
+  process: { rssBytes: number; heapUsedBytes: number; callbackFailures: number };
 }
 
 export interface HealthSources {
@@ -30,7 +32,7 @@ export interface HealthSources {
   outboxStats(): OutboxStats;
   outboxDepth(): number;
   deviceStats(): DeviceStats[];
-  busStats(): object[];
+  busStats(): BusHealth[];
 }
 
 export function buildHealth(sources: HealthSources, nowMs: number = Date.now()): HealthPayload {
@@ -44,10 +46,7 @@ export function buildHealth(sources: HealthSources, nowMs: number = Date.now()):
     uplink: sources.uplink(),
     outbox: { depth: sources.outboxDepth(), bytesOnDisk: stats.bytesOnDisk, openState: stats.openState, lanes: stats.lanes, streams: stats.streams },
     devices: sources.deviceStats(),
-    buses: sources.busStats().map((stats) => {
-      const { devices: _perDevice, ...bus } = stats as Record<string, unknown>;
-      return bus;
-    }),
-    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    buses: sources.busStats(),
+    process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, callbackFailures: callbackFailureCount() },
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../core/units.ts';
 import { secret } from '../../core/secret.ts';
+import { configFile } from '../../core/paths.ts';
 
 const brokerUrl = z
   .string()
@@ -19,9 +20,10 @@ export const uplinkSchema = z.strictObject({
   tls: z
     .strictObject({
       /** CA bundle file that signs the broker's certificate; without it the system CAs are used. */
-      ca: z.string().min(1).optional(),
-      cert: z.string().min(1).optional(),
-      key: z.string().min(1).optional(),
+      ca: configFile.optional(),
+      /** Client certificate and key (PEM) for brokers that authenticate gateways by certificate. */
+      cert: configFile.optional(),
+      key: configFile.optional(),
       keyPassphrase: secret.optional(),
       /** Server name to verify when it differs from the URL's host. */
       servername: z.string().min(1).optional(),

@@ -1,15 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import type { UplinkConfig } from './config-schema.ts';
-
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new GatewayError(ErrorCodes.SecretUnavailable, `cannot read uplink.tls.${what} file ${path}`, { cause: error });
-  }
-}
+import type { TlsMaterial } from './tls-files.ts';
 
 /** mqtt.js hands these options to tls.connect, which also takes the key's passphrase. */
 type TlsClientOptions = IClientOptions & { passphrase?: string };
@@ -24,7 +15,7 @@ export function brokerUrls(config: UplinkConfig): string[] {
  * system CAs): there is deliberately no setting that turns verification off. Reconnecting is done
  * by the uplink itself (exponential backoff), so mqtt.js's own reconnect timer is disabled.
  */
-export function connectOptions(config: UplinkConfig, clientId: string, will: { topic: string; payload: string }): TlsClientOptions {
+export function connectOptions(config: UplinkConfig, clientId: string, will: { topic: string; payload: string }, tls: TlsMaterial = {}): TlsClientOptions {
   const options: TlsClientOptions = {
     clientId,
     protocolVersion: 4,
@@ -39,9 +30,10 @@ export function connectOptions(config: UplinkConfig, clientId: string, will: { t
   if (config.password !== undefined) options.password = config.password.reveal();
   if (config.tls) {
     options.rejectUnauthorized = true;
-    if (config.tls.ca) options.ca = readPem(config.tls.ca, 'ca');
-    if (config.tls.cert) options.cert = readPem(config.tls.cert, 'cert');
-    if (config.tls.key) options.key = readPem(config.tls.key, 'key');
+    // The files are read by TlsFiles (in the uplink), which never throws from a reconnect.
+    if (tls.ca) options.ca = tls.ca;
+    if (tls.cert) options.cert = tls.cert;
+    if (tls.key) options.key = tls.key;
     if (config.tls.keyPassphrase) options.passphrase = config.tls.keyPassphrase.reveal();
     if (config.tls.servername) options.servername = config.tls.servername;
   }

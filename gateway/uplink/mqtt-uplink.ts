@@ -1,6 +1,6 @@
 import { connect, type MqttClient } from 'mqtt';
 import { toError } from '../../core/errors.ts';
-import type { Logger } from '../../core/log.ts';
+import { guarded, type Logger } from '../../core/log.ts';
 import type { Outbox, OutgoingMessage, SendLane } from '../outbox/types.ts';
 import type { BufferConfig } from '../outbox/config-schema.ts';
 import type { UplinkConfig } from './config-schema.ts';
@@ -9,6 +9,7 @@ import { BrokerFailover, type BrokerAttempt } from './failover.ts';
 import { DrainBudget } from '../outbox/drain-budget.ts';
 import type { TopicSet } from './topics.ts';
 import { Wakeup } from './wakeup.ts';
+import { TlsFiles } from './tls-files.ts';
 
 export type UplinkState = 'stopped' | 'connecting' | 'online' | 'offline';
 
@@ -39,6 +40,8 @@ export interface UplinkCounters {
   publishErrors: number;
   inflight: number;
   lastError: string | null;
+  /** Reconnects that could not re-read a TLS file and used the copy read before. */
+  tlsFileErrors: number;
   connectedSince: string | null;
   /** The broker of the current connection (without credentials), null while not online. */
   broker: string | null;
@@ -57,6 +60,7 @@ export class MqttUplink {
   readonly #log: Logger;
   readonly #budget: DrainBudget;
   readonly #wakeup = new Wakeup();
+  readonly #tls: TlsFiles;
   #client: MqttClient | null = null;
   #generation = 0;
   #inflight = new Map<number, OutgoingMessage>();
@@ -75,6 +79,7 @@ export class MqttUplink {
     this.#deps = deps;
     this.#log = deps.log;
     this.#budget = new DrainBudget(deps.drain);
+    this.#tls = new TlsFiles(deps.config.tls, deps.log);
     this.#failover = new BrokerFailover(brokerUrls(deps.config), { reconnectMinMs: deps.config.reconnectMin, reconnectMaxMs: deps.config.reconnectMax });
   }
 
@@ -94,6 +99,8 @@ export class MqttUplink {
 
   /** Starts connecting; does not wait for the broker (starting offline is normal at a roadside box). */
   async start(signal: AbortSignal): Promise<void> {
+    // A certificate file the config names but that cannot be read is a start-up error, said once.
+    this.#tls.load();
     this.#stopping = false;
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     this.#connect(this.#failover.start());
@@ -112,6 +119,7 @@ export class MqttUplink {
       published: { ...this.#counters.published },
       acknowledged: { ...this.#counters.acknowledged },
       inflight: this.#inflight.size,
+      tlsFileErrors: this.#tls.readFailures,
       connectedSince: this.#state === 'online' ? new Date(this.#connectedSinceMs).toISOString() : null,
       broker: this.#state === 'online' && this.#failover.current ? safeUrl(this.#failover.current) : null,
     };
@@ -128,9 +136,9 @@ export class MqttUplink {
     this.#setState('connecting');
     // While the link is down for hours, one line per attempt would flood the journal.
     this.#log[this.#failedAttempts === 0 ? 'info' : 'debug']({ broker: safeUrl(url) }, 'connecting to broker');
-    const client = connect(url, connectOptions(this.#deps.config, this.#deps.clientId, { topic: this.#deps.topics.status, payload: this.statusPayload('offline') }));
+    const client = connect(url, connectOptions(this.#deps.config, this.#deps.clientId, { topic: this.#deps.topics.status, payload: this.statusPayload('offline') }, this.#tls.current()));
     this.#client = client;
-    client.on('connect', () => {
+    client.on('connect', guarded(this.#log, 'uplink connect', () => {
       if (generation !== this.#generation) return;
       this.#setState('online');
       this.#connectedSinceMs = Date.now();
@@ -144,16 +152,16 @@ export class MqttUplink {
         if (error) this.#log.warn({ err: toError(error).message }, 'status publish failed');
       });
       this.wake();
-    });
-    client.on('error', (error) => {
+    }));
+    client.on('error', guarded(this.#log, 'uplink error', (error: Error) => {
       if (generation !== this.#generation) return;
       this.#counters.lastError = toError(error).message;
       this.#log[this.#failedAttempts === 0 ? 'warn' : 'debug']({ err: this.#counters.lastError, broker: safeUrl(url) }, 'broker connection error');
-    });
-    client.on('close', () => {
+    }));
+    client.on('close', guarded(this.#log, 'uplink close', () => {
       if (generation !== this.#generation) return;
       this.#onConnectionLost(client);
-    });
+    }));
   }
 
   #onConnectionLost(client: MqttClient): void {
@@ -172,10 +180,13 @@ export class MqttUplink {
     if (wasOnline) this.#log.warn(retry, 'broker connection lost; readings stay in the outbox');
     else this.#log.debug(retry, 'broker unreachable; retrying');
     // delayMs 0: another node of the cluster at once (on the next tick, after this client's teardown).
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = null;
-      this.#connect(next);
-    }, next.delayMs);
+    this.#reconnectTimer = setTimeout(
+      guarded(this.#log, 'uplink reconnect', () => {
+        this.#reconnectTimer = null;
+        this.#connect(next);
+      }),
+      next.delayMs,
+    );
   }
 
   /** Rows that were in flight when the link dropped go back to the outbox to be sent again. */

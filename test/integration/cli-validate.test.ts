@@ -37,8 +37,8 @@ devices:
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('3 problems; nothing was started');
     expect(result.stderr).toContain('gateway.colour: unknown key');
-    expect(result.stderr).toMatch(/devices\[0\]\.unit: .*1/);
-    expect(result.stderr).toMatch(/devices\[0\]\.interval: expected a duration/);
+    expect(result.stderr).toMatch(/devices\[0\] \(level\)\.unit: .*1 \(line 12\)/);
+    expect(result.stderr).toMatch(/devices\[0\] \(level\)\.interval: expected a duration.* \(line 14\)/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -66,7 +66,16 @@ devices:
     const file = configFile('profile.yaml', 'gateway: { id: canal-01 }\nbuses: [{ id: b, type: modbus-tcp, host: 127.0.0.1 }]\ndevices: [{ id: level, driver: modbus, bus: b, unit: 1, profile: radar-levl }]\n');
     const result = await runCli(['validate', '--config', file]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/devices\[0\]\.profile: unknown profile "radar-levl" \(shipped: .*radar-level-ld8001h/);
+    expect(result.stderr).toMatch(/devices\[0\] \(level\)\.profile: unknown profile "radar-levl" \(shipped: .*radar-level-ld8001h/);
+  });
+
+  it('warns (and still exits 0) when a serial port in the config does not exist on this box', async () => {
+    const file = configFile('missing-port.yaml', 'gateway: { id: canal-01 }\nbuses: [{ id: rs485, type: modbus-rtu, port: /dev/serial/by-id/usb-not-plugged-in }, { id: air, type: serial, port: /dev/ttyUSB-nowhere }]\n');
+    const result = await runCli(['validate', '--config', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid (gateway canal-01');
+    expect(result.stderr).toContain('warning: buses[0] (rs485).port: /dev/serial/by-id/usb-not-plugged-in does not exist on this box');
+    expect(result.stderr).toContain('warning: buses[1] (air).port: /dev/ttyUSB-nowhere does not exist');
   });
 
   it('usage errors exit 2 with the usage line', async () => {

@@ -20,7 +20,9 @@ describe('the example configs a technician starts from', () => {
     const file = join(dir, name);
     writeFileSync(file, text);
     const result = await runCli(['validate', '--config', file], { env: { CITYGW_MQTT_PASSWORD: 'pw', CAM_BRIDGE_01_PASSWORD: 'pw' } });
-    expect(result.stderr).toBe('');
+    // The example's adapters are not plugged into this machine: validate only warns about their ports.
+    const otherLines = result.stderr.split('\n').filter((line) => line !== '' && !/^warning: buses\[\d+\] \([\w.-]+\)\.port: .* does not exist on this box/.test(line));
+    expect(otherLines).toEqual([]);
     expect(result.code).toBe(0);
   });
 });

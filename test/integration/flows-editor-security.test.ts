@@ -109,8 +109,39 @@ describe('flows editor security', () => {
     }
     const forged = await httpCall(`${base}flows`, { headers: { authorization: 'Bearer not-a-token' } });
     expect(forged.status).toBe(401);
-    // Installing nodes from the editor is switched off: the route does not exist at all.
-    expect((await httpCall(`${base}nodes`, { method: 'POST', body: { module: 'node-red-contrib-anything' } })).status).toBe(404);
+    expect((await httpCall(`${base}nodes`, { method: 'POST', body: { module: 'node-red-contrib-anything' } })).status).toBe(401);
+
+    // The whole editor is behind the login: its shell, scripts, styles and icons too; only the login page is served.
+    const html = { accept: 'text/html' };
+    const shell = await httpCall(base, { headers: html });
+    expect(shell.status).toBe(302);
+    expect(shell.headers.location).toBe('login');
+    for (const asset of ['red/red.min.js', 'red/style.min.css', 'vendor/vendor.js', 'red/images/node-red.svg', 'favicon.ico', 'locales/editor']) {
+      expect((await httpCall(`${base}${asset}`)).status, asset).toBe(401);
+      expect((await httpCall(`${base}${asset}`, { headers: { cookie: 'citygw_editor=forged' } })).status, `${asset} with a forged cookie`).toBe(401);
+    }
+    const loginPage = await httpCall(`${base}login`);
+    expect(loginPage.status).toBe(200);
+    expect(loginPage.text).toContain('name="password"');
+    const form = (pw: string) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'tech', password: pw }).toString() });
+    const refused = await httpCall(`${base}login`, form('guess'));
+    expect(refused.status).toBe(403);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    const entered = await httpCall(`${base}login`, form(password));
+    expect(entered.status).toBe(200);
+    const cookie = String(entered.headers['set-cookie']).split(';')[0]!;
+    expect(cookie).toMatch(/^citygw_editor=.+/);
+    expect(String(entered.headers['set-cookie'])).toMatch(/HttpOnly/);
+    const withCookie = { headers: { ...html, cookie } };
+    const editorShell = await httpCall(base, withCookie);
+    expect(editorShell.status).toBe(200);
+    expect(editorShell.text).toContain('red/red.min.js');
+    expect((await httpCall(`${base}red/red.min.js`, withCookie)).status).toBe(200);
+    // Logging out in the editor revokes the session: the shell is closed again.
+    const sessionToken = decodeURIComponent(cookie.slice('citygw_editor='.length));
+    expect((await httpCall(`${base}auth/revoke`, { method: 'POST', headers: { authorization: `Bearer ${sessionToken}` }, body: { token: sessionToken } })).status).toBe(200);
+    expect((await httpCall(`${base}red/red.min.js`, { headers: { cookie } })).status).toBe(401);
+    expect((await httpCall(base, withCookie)).status).toBe(302);
     const comms = base.replace(/^http/, 'ws') + 'comms';
     expect(await commsRefuses(comms, { subscribe: 'status/#' })).toEqual(['{"auth":"fail"}']);
     expect(await commsRefuses(comms, { auth: 'forged-token' })).toEqual(['{"auth":"fail"}']);
@@ -125,6 +156,8 @@ describe('flows editor security', () => {
     const auth = { authorization: `Bearer ${token}`, 'node-red-api-version': 'v2' };
     const current = await httpCall(`${base}flows`, { headers: auth });
     expect(current.status).toBe(200);
+    // Installing nodes from the editor is switched off: even logged in, the route does not exist at all.
+    expect((await httpCall(`${base}nodes`, { method: 'POST', headers: auth, body: { module: 'node-red-contrib-anything' } })).status).toBe(404);
     const { flows, rev } = current.json<{ flows: FlowNodeJson[]; rev: string }>();
     const devices = await httpCall(`${base}citygw/devices`, { headers: auth });
     expect(devices.status).toBe(200);
@@ -193,7 +226,7 @@ describe('flows editor security', () => {
     const dir = tempDataDir('flows-tls');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
     const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const gateway = await start(dir, { enabled: true, port: 0, username: 'tech', passwordHash, tls: { cert: 'cert.pem', key: 'key.pem' } });
+    const gateway = await start(dir, { enabled: true, port: 0, username: 'tech', passwordHash, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
     const base = gateway.editorUrl!;
     expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await httpCall(`${base}flows`, { ca })).status).toBe(401);

@@ -134,5 +134,9 @@ describe('citygw read', () => {
     const { code, out } = await runCli(readCommand, ['--config', join(dir, 'ghost.yaml'), '--device', 'ghost']);
     expect(code).toBe(1);
     expect(out).toMatch(/^no values \(2 points\): timeout$/m);
+    // What to check at the cabinet, with the scan command for this bus.
+    expect(out).toContain('unit 99 did not answer on 127.0.0.1:');
+    expect(out).toMatch(/the unit id: the device's address must be 99/);
+    expect(out).toContain(`citygw scan --tcp 127.0.0.1:${demo.devices[0]!.port}`);
   });
 });

@@ -63,14 +63,23 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
     const device = gw.setup.devices[0]!;
     await waitFor('device online', () => device.stats().state === 'online', 10_000);
     const before = gw.readings.length;
+    const alertsBefore = gw.alerts.length;
     await link.unplug();
     await waitFor('device offline after unplug', () => device.stats().state === 'offline', 10_000);
     const bad = await waitFor('a bad reading while unplugged', () => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000);
     expect(bad.reasons?._device).toBeTruthy();
-    expect(bad.values).toEqual({});
+    // Every point the sensor has is null with its reason (the same shape as a Modbus device's bad reading).
+    expect(Object.keys(bad.values)).toContain('pm25_ug_m3');
+    for (const [point, value] of Object.entries(bad.values)) {
+      expect(value).toBeNull();
+      expect(bad.reasons?.[point]).toBeTruthy();
+    }
+    // The same alert a Modbus device raises when it stops answering.
+    expect(gw.alerts.slice(alertsBefore).filter((a) => a.id === `device-offline:${device.id}` && a.state === 'raised')).toHaveLength(1);
     await link.plug();
     const mark = gw.readings.length;
     const back = await waitFor('a good reading after replug', () => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000);
+    await waitFor('device-offline cleared after replug', () => gw.alerts.some((a) => a.id === `device-offline:${device.id}` && a.state === 'cleared'), 10_000);
     expect(back.values.pm25_ug_m3).toBe(42);
     expect(device.stats().state).toBe('online');
     const bus = gw.setup.services.find((svc) => svc.name === 'serial-bus:air') as unknown as { stats(): { opens: number } };
@@ -310,7 +319,7 @@ describe('SDS011 polled, unplugged and replugged', () => {
     await link.unplug();
     await waitFor('SDS offline after unplug', () => device.stats().state === 'offline', 10_000);
     const bad = await waitFor('a bad SDS reading while unplugged', () => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000);
-    expect(bad.reasons?._device).toMatch(/port closed|TransportClosed/);
+    expect(bad.reasons?._device).toMatch(/not open|port closed|TransportClosed/);
     await link.plug();
     const mark = gw.readings.length;
     const back = await waitFor('an SDS reading after replug', () => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000);

@@ -126,6 +126,24 @@ devices:
     expect(problems[0]!.path).toMatch(/^line 3, column \d+$/);
   });
 
+  it('stops at the first YAML syntax error instead of listing the ones it causes', () => {
+    const problems = problemsOf('gateway:\n  id: a\n devices:\n   - id: x\n  buses: [\n');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toMatch(/^line \d+, column \d+$/);
+  });
+
+  it('names list entries by id and gives the YAML line; a misspelt key gets a suggestion', () => {
+    const text = `${minimal}    intervall: 10s\n  - id: canal-level\n    driver: modbus\n    bus: rs485\n    unit: 300\n    profile: radar-level-ld8001h\n`;
+    try {
+      loadConfigText(text, '/etc/citygw/citygw.yaml');
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as GatewayError).context?.problems as Array<{ path: string; message: string; line?: number }>;
+      expect(problems).toContainEqual({ path: 'devices[0] (level).intervall', message: 'unknown key; did you mean `interval`?', line: 14 });
+      expect(problems).toContainEqual({ path: 'devices[1] (canal-level).unit', message: expect.stringMatching(/247/), line: 18 });
+    }
+  });
+
   it('throws one GatewayError listing the problems', () => {
     try {
       loadConfigText('gateway: {}\n', '/x.yaml');
@@ -133,7 +151,7 @@ devices:
     } catch (error) {
       expect(error).toBeInstanceOf(GatewayError);
       expect((error as GatewayError).code).toBe(ErrorCodes.ConfigInvalid);
-      expect((error as GatewayError).context?.problems).toEqual([{ path: 'gateway.id', message: expect.any(String) }]);
+      expect((error as GatewayError).context?.problems).toEqual([{ path: 'gateway.id', message: expect.any(String), line: 1 }]);
     }
   });
 });
@@ -163,5 +181,23 @@ describe('secrets', () => {
     delete process.env.CITYGW_NOT_SET;
     expect(problemsOf(withUplink('{env: CITYGW_NOT_SET}'))).toContainEqual({ path: 'uplink.password', message: 'environment variable CITYGW_NOT_SET is not set' });
     expect(problemsOf(withUplink('{file: /nonexistent/pw}'))[0]!.message).toMatch(/cannot read secret file \/nonexistent\/pw: ENOENT/);
+  });
+});
+
+describe('a Modbus device described by its points alone', () => {
+  const base = `gateway: { id: canal-01 }\nbuses: [{ id: plc, type: modbus-tcp, host: 127.0.0.1 }]\n`;
+
+  it('needs no profile when it has points, and builds a device with exactly those points', async () => {
+    const loaded = loadConfigText(`${base}devices:\n  - id: tank\n    driver: modbus\n    bus: plc\n    unit: 3\n    kind: flood-level\n    points:\n      - { name: level_m, address: 0, type: uint16, scale: 0.01, unit: m }\n`, '/etc/citygw/citygw.yaml');
+    const { createFieldSide } = await import('../../drivers/registry.ts');
+    const { silentLogger } = await import('../../core/log.ts');
+    const side = createFieldSide({ config: loaded.config, configDir: '/etc/citygw', dataDir: '/tmp', log: silentLogger(), emit: () => undefined, alert: () => undefined, latestReading: () => undefined });
+    const device = side.devices.get('tank') as unknown as { kind: string; settings: { points: Array<{ name: string }> } };
+    expect(device.kind).toBe('flood-level');
+    expect(device.settings.points.map((p) => p.name)).toEqual(['level_m']);
+  });
+
+  it('says what is missing when there is neither a profile nor points', () => {
+    expect(problemsOf(`${base}devices: [{ id: tank, driver: modbus, bus: plc, unit: 3 }]\n`)).toContainEqual({ path: 'devices[0].profile', message: "give a profile (a shipped model or a profile file) or the device's points" });
   });
 });

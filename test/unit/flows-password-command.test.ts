@@ -32,3 +32,36 @@ describe('citygw flows-password', () => {
     expect(err.text()).toMatch(/at least 8/);
   });
 });
+
+describe('citygw flows-password at a terminal', () => {
+  const drive = async (answers: Array<[string, string]>): Promise<{ output: string; code: number }> => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const cli = fileURLToPath(new URL('../../gateway/cli.ts', import.meta.url));
+    const helper = fileURLToPath(new URL('../helpers/pty-drive.py', import.meta.url));
+    const spec = JSON.stringify({ argv: [process.execPath, '--disable-warning=ExperimentalWarning', cli, 'flows-password'], answers });
+    return new Promise((resolve, reject) => {
+      execFile('python3', [helper, spec], { timeout: 90_000 }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as { output: string; code: number })));
+    });
+  };
+
+  it('asks twice without showing the password, then prints the hash', async () => {
+    const result = await drive([
+      ['Password for the flows editor: ', 'canal-night-shift'],
+      ['Again: ', 'canal-night-shift'],
+    ]);
+    expect(result.output).not.toContain('canal-night-shift');
+    expect(result.output).toMatch(/\$2[aby]\$10\$[./A-Za-z0-9]{53}/);
+    expect(result.code).toBe(0);
+  });
+
+  it('makes nothing when the two differ', async () => {
+    const result = await drive([
+      ['Password for the flows editor: ', 'canal-night-shift'],
+      ['Again: ', 'canal-night-shfit'],
+    ]);
+    expect(result.output).toContain('do not match');
+    expect(result.output).not.toMatch(/\$2[aby]\$/);
+    expect(result.code).toBe(2);
+  });
+});

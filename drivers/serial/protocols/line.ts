@@ -16,7 +16,8 @@ export function lineProtocol(config: LineDeviceConfig): SerialProtocol {
     }
     return { values: result.values, units: result.units };
   };
-  if (streaming) return { mode: 'stream', parser, decode };
+  const points: Record<string, string> = config.format.type === 'fields' ? Object.fromEntries(config.format.fields.map((f) => [f.name, f.unit])) : { ...config.format.units };
+  if (streaming) return { mode: 'stream', parser, decode, points };
   const request = Buffer.from(`${config.request}${config.delimiter}`, 'latin1');
-  return { mode: 'poll', parser, poll: (bus, signal) => transact(bus, request, parser, (line: string) => decode(line) ?? undefined, config.timeout, signal) };
+  return { mode: 'poll', parser, points, poll: (bus, signal) => transact(bus, request, parser, (line: string) => decode(line) ?? undefined, config.timeout, signal) };
 }

@@ -11,6 +11,8 @@ import type { Sample, SerialProtocol } from '../serial-device.ts';
  */
 export function pmsProtocol(config: PmsDeviceConfig): SerialProtocol {
   const parser = new PmsParser();
+  // The model's value names and units, as a data frame of zeros decodes.
+  const points = decodePmsData([], config.model).units;
   const decode = (frame: unknown): Sample | null => {
     const f = frame as PmsFrame;
     return f.type === 'data' ? decodePmsData(f.words, config.model) : null;
@@ -19,9 +21,10 @@ export function pmsProtocol(config: PmsDeviceConfig): SerialProtocol {
     await bus.write(command);
   };
   if (config.mode === 'active') {
-    return { mode: 'stream', parser, decode, onOpen: (bus) => setMode(bus, pmsCommands.activeMode) };
+    return { mode: 'stream', parser, decode, points, onOpen: (bus) => setMode(bus, pmsCommands.activeMode) };
   }
   return {
+    points,
     mode: 'poll',
     parser,
     onOpen: (bus) => setMode(bus, pmsCommands.passiveMode),

@@ -19,6 +19,7 @@ export function sdi12Protocol(config: Sdi12DeviceConfig): SerialProtocol {
   const crc = config.command.startsWith('MC');
   const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
   return {
+    points: Object.fromEntries(config.values.map((v) => [v.name, v.unit])),
     mode: 'poll',
     parser,
     poll: async (bus, signal) => {

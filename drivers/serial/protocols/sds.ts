@@ -23,6 +23,7 @@ export function sdsProtocol(config: SdsDeviceConfig): SerialProtocol {
   const command = (bus: SerialBus, bytes: Buffer, id: number, signal?: AbortSignal): Promise<true> => transact(bus, bytes, parser, reply(id), config.timeout, signal);
   if (config.mode === 'active') {
     return {
+      points: units,
       mode: 'stream',
       parser,
       decode: (frame) => sample(frame as SdsFrame) ?? null,
@@ -33,6 +34,7 @@ export function sdsProtocol(config: SdsDeviceConfig): SerialProtocol {
     };
   }
   return {
+    points: units,
     mode: 'poll',
     parser,
     onOpen: async (bus) => {
