@@ -25,6 +25,8 @@ export const ErrorCodes = {
   StorageFull: 301,
   StorageClosed: 302,
   StorageWriteFailed: 303,
+  /** The file was written by a newer release; never treated as corrupt (that would set it aside). */
+  StorageTooNew: 304,
   // 4xx uplink
   UplinkNotConnected: 400,
   UplinkRejected: 401,
@@ -32,6 +34,11 @@ export const ErrorCodes = {
   FlowsFailed: 500,
   ServiceFailed: 501,
   Aborted: 502,
+  // 6xx releases, signatures and updates
+  ReleaseInvalid: 600,
+  SignatureInvalid: 601,
+  KeyInvalid: 602,
+  UpdateFailed: 603,
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -34,6 +34,7 @@ export function openCheckedDatabase(path: string, options: PragmaOptions, log: L
     return { db: openAndCheck(path, options), openState: { state: 'ok' }, seqFloor: 0 };
   } catch (thrown) {
     const error = toError(thrown);
+    if (error instanceof GatewayError && error.code === ErrorCodes.StorageTooNew) throw error;
     if (!looksCorrupt(error)) throw new GatewayError(ErrorCodes.StorageClosed, `cannot open outbox ${path}: ${error.message}`, { cause: error, context: { path } });
     reason = error.message;
   }

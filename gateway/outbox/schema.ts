@@ -89,7 +89,10 @@ export function migrate(db: Database): void {
     db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(schemaVersion);
   }
   if (row.value > schemaVersion) {
-    throw new GatewayError(ErrorCodes.StorageCorrupt, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}`, {
+    // Not StorageCorrupt: a corrupt file is moved aside and replaced, which would strand every
+    // unsent reading in it. Refusing to start lets the update launcher roll back to the release
+    // that wrote it.
+    throw new GatewayError(ErrorCodes.StorageTooNew, `outbox file has schema ${row.value}, this gateway knows up to ${schemaVersion}; run the newer release (it is kept in /opt/citygw/releases)`, {
       context: { schema: row.value },
     });
   }

@@ -325,6 +325,22 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
+  /**
+   * Whether the file takes a commit right now: writes one small row (`meta.alive`) in its own
+   * transaction. The service watchdog asks this before telling systemd the gateway is alive, so a
+   * locked, read-only or vanished file stops the pings. Never throws.
+   */
+  canCommit(): boolean {
+    if (!this.db) return false;
+    try {
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('alive', ?)").run(this.now());
+      return true;
+    } catch (thrown) {
+      this.log.warn({ err: toError(thrown).message }, 'outbox cannot commit');
+      return false;
+    }
+  }
+
   /** The commit timer: a failed commit is logged and retried; a full disk first makes room. */
   private flushQuietly(): void {
     try {

@@ -94,6 +94,8 @@ export interface Outbox {
   /** Rows waiting (not acknowledged), including in-flight ones. */
   depth(): number;
   stats(): OutboxStats;
+  /** Whether the store takes a commit now (a real, tiny write); for the service watchdog. */
+  canCommit(): boolean;
   addListener(listener: OutboxListener): () => void;
   close(): void;
 }

@@ -12,7 +12,8 @@
  * fleet's first connect, acknowledged readings next to produced ones, per-gateway CPU and memory
  * next to an empty worker process (the Node runtime with the same modules and no gateway).
  */
-import { rabbitmqMissing, startRabbitCluster } from '../helpers/rabbitmq-cluster.ts';
+import { execFileSync } from 'node:child_process';
+import { rabbitmqMissing, startRabbitCluster, type RabbitCluster } from '../helpers/rabbitmq-cluster.ts';
 import { runFleet } from '../helpers/fleet/run.ts';
 
 function arg(name: string, fallback: string): string {
@@ -39,6 +40,26 @@ if (missing) {
   process.stdout.write(`fleet benchmark SKIPPED: ${missing}\n`);
   process.exit(0);
 }
+/** RSS (bytes) and CPU time (s) of every process of the cluster's nodes (their process groups). */
+function brokerUsage(c: RabbitCluster): { rssBytes: number; cpuS: number } {
+  let rssBytes = 0;
+  let cpuS = 0;
+  for (const node of c.nodes) {
+    if (node.pid === null) continue;
+    try {
+      const out = execFileSync('ps', ['-o', 'rss=,cputimes=', '-g', String(node.pid)], { encoding: 'utf8' });
+      for (const line of out.trim().split('\n')) {
+        const [rss, cpu] = line.trim().split(/\s+/).map(Number);
+        rssBytes += (rss ?? 0) * 1024;
+        cpuS += cpu ?? 0;
+      }
+    } catch {
+      // A node between restarts.
+    }
+  }
+  return { rssBytes, cpuS };
+}
+
 const t0 = Date.now();
 const say = (line: string): void => void process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
 say(`starting a 3-node RabbitMQ cluster ...`);
@@ -57,8 +78,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 say(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${cluster.urls.join(' ')}`);
+const idleBroker = brokerUsage(cluster);
+const steadyBroker: Partial<Record<'start' | 'end', { rssBytes: number; cpuS: number; tMs: number }>> = {};
 try {
-  const f = await runFleet(cluster, { gateways, perProcess, devicesPerGateway: devices, intervalMs, steadyMs, downMs, failures: ['kill', 'stop'], say });
+  const f = await runFleet(cluster, { gateways, perProcess, devicesPerGateway: devices, intervalMs, steadyMs, downMs, failures: ['kill', 'stop'], say, onSteady: (phase) => (steadyBroker[phase] = { ...brokerUsage(cluster!), tMs: Date.now() }) });
+  const b0 = steadyBroker.start!;
+  const b1 = steadyBroker.end!;
+  const brokerCpuPct = ((b1.cpuS - b0.cpuS) / ((b1.tMs - b0.tMs) / 1000)) * 100;
   const ms = (v: number): string => `${(v / 1000).toFixed(2)} s`;
   const lines = [
     '',
@@ -71,8 +97,9 @@ try {
     ),
     `readings produced: ${f.produced}; received distinct: ${f.produced - f.delivery.lost}; LOST: ${f.delivery.lost}${f.delivery.lostExamples.length ? ` (e.g. ${f.delivery.lostExamples.join(', ')})` : ''}`,
     `repeats: ${f.delivery.repeats} (${(f.delivery.repeats / Math.max(1, f.produced) * 100).toFixed(3)}% of readings), differing from the first delivery: ${f.delivery.differingRepeats}`,
-    `drain after the last failure: ${ms(f.drainMs)}; status: ${f.onlineStatusSeen} online messages seen for ${f.connects} connections; gateways whose current connection's status did not reach the platform: ${f.statusMissing}${f.statusMissingExamples.length ? ` (${f.statusMissingExamples.join('; ')})` : ''}`,
+    `after the devices stopped: every outbox empty in ${ms(f.drainMs)}, the platform had everything after ${ms(f.platformCaughtUpMs)}; status: ${f.onlineStatusSeen} online messages seen for ${f.connects} connections; gateways whose current connection's status did not reach the platform: ${f.statusMissing}${f.statusMissingExamples.length ? ` (${f.statusMissingExamples.join('; ')})` : ''}`,
     `payload per reading: live ${(f.traffic.live.bytes / Math.max(1, f.traffic.live.messages)).toFixed(0)} B in ${f.traffic.live.messages} messages; history ${(f.traffic.history.bytes / Math.max(1, f.traffic.history.readings)).toFixed(0)} B per reading in ${f.traffic.history.messages} batches of ${(f.traffic.history.readings / Math.max(1, f.traffic.history.messages)).toFixed(1)} on average; topic ${f.traffic.topicBytes} B`,
+    `cluster (3 nodes together) at steady state: ${brokerCpuPct.toFixed(0)}% of one core, ${(brokerCpuPct / 100 / f.steady.acknowledgedPerS * 1000).toFixed(2)} ms of CPU per reading (ps cputimes, 1 s resolution); RSS ${(b1.rssBytes / 1e6).toFixed(0)} MB with ${f.gateways} gateways connected (baseline: ${(idleBroker.rssBytes / 1e6).toFixed(0)} MB idle), ${((b1.rssBytes - idleBroker.rssBytes) / f.gateways / 1e3).toFixed(0)} KB per connection`,
     `gateway CPU: ${f.cpuPctPerGateway.toFixed(3)}% of one core per gateway (baseline: empty worker process ${f.baselineWorker.cpuPct.toFixed(3)}%)`,
     `gateway memory: ${f.rssMbPerGateway.toFixed(2)} MB RSS per gateway above the runtime (baseline: empty worker process ${f.baselineWorker.rssMb.toFixed(1)} MB; workers ${f.workerRssMb.map((m) => m.toFixed(0)).join('/')} MB)`,
   ];

@@ -215,6 +215,9 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
         // Durable (clean session false) MQTT subscriptions become quorum queues on every node, so a
         // platform's subscription survives the loss of the node it was created on.
         'mqtt.durable_queue_type = quorum',
+        // Unacknowledged messages per MQTT subscriber (default 10): with 10 a single platform
+        // consumer takes only about 160 messages/s here, far less than a fleet can publish.
+        'mqtt.prefetch = 200',
         // The default guest user may connect from loopback only, which is all these nodes listen on.
         'cluster_formation.peer_discovery_backend = classic_config',
         ...names.map((name, n) => `cluster_formation.classic_config.nodes.${n + 1} = ${name}`),

@@ -17,6 +17,17 @@ fi
 echo "[citygw setup] installing test peers: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 log=/tmp/citygw-apt.log
+# Packages of another CPU (libc6:arm64) need that architecture known to dpkg, then a fresh index.
+for pkg in "${missing[@]}"; do
+  case "$pkg" in
+    *:*)
+      arch=${pkg#*:}
+      if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+        dpkg --add-architecture "$arch" && apt-get update >>"$log" 2>&1
+      fi
+      ;;
+  esac
+done
 if ! apt-get install -y "${missing[@]}" >"$log" 2>&1; then
   apt-get update >>"$log" 2>&1
   apt-get install -y "${missing[@]}" >>"$log" 2>&1 || {

@@ -35,8 +35,12 @@ export interface FleetRunOptions {
   restart?: boolean;
   /** Bound on waiting for the fleet to be connected again after a failure. */
   reconnectBoundMs?: number;
+  /** How long the platform may take to catch up with its queue after the drain (default 10 min). */
+  platformBoundMs?: number;
   /** Overrides of the gateways' uplink config (the defaults otherwise). */
   uplink?: Record<string, unknown>;
+  /** Called at the start and the end of the steady window (the benchmark samples the brokers there). */
+  onSteady?: (phase: 'start' | 'end') => void;
   /** Progress lines (the benchmark prints them; the test keeps them for a failure message). */
   say?: (line: string) => void;
 }
@@ -75,7 +79,10 @@ export interface FleetFigures {
   duringFailuresAckPerS: number;
   delivery: DeliveryReport;
   produced: number;
+  /** From the devices stopping until every outbox was empty. */
   drainMs: number;
+  /** From the devices stopping until the platform had every reading (or gave up). */
+  platformCaughtUpMs: number;
   /** Gateways whose `online` status of their current connection never reached the platform. */
   statusMissing: number;
   statusMissingExamples: string[];
@@ -219,9 +226,11 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
     const depth = (): number => all().reduce((sum, g) => sum + g.depth, 0);
     const drainDeadline = Date.now() + 60_000;
     while (depth() > options.gateways && Date.now() < drainDeadline) await sleep(250);
+    options.onSteady?.('start');
     const s0 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
     await sleep(options.steadyMs);
     const s1 = { t: Date.now(), acked: acked(), produced: produced(), received: consumer.distinct(), cpu: cpuUs(), baseCpu: baseline.cpuUs };
+    options.onSteady?.('end');
     const windowS = (s1.t - s0.t) / 1000;
     const steady = {
       producedPerS: (s1.produced - s0.produced) / windowS,
@@ -286,13 +295,22 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
       check();
       return workers.every((w) => w.drained !== null);
     }, 120_000);
-    const lastSeqs = Object.assign({}, ...workers.map((w) => w.drained!)) as Record<string, Record<string, number>>;
-    try {
-      await waitFor('the platform to receive every reading', () => consumer.complete(lastSeqs), 30_000);
-    } catch {
-      // Counted as lost below.
-    }
     const drainMs = Date.now() - drainAtMs;
+    const lastSeqs = Object.assign({}, ...workers.map((w) => w.drained!)) as Record<string, Record<string, number>>;
+    // The platform may be behind (its queue holds what it has not taken yet): wait while it makes
+    // progress; what has not come when it has stopped making progress for 15 s is counted as lost.
+    let lastDistinct = -1;
+    let stalledSinceMs = Date.now();
+    const platformDeadline = Date.now() + (options.platformBoundMs ?? 600_000);
+    while (!consumer.complete(lastSeqs) && Date.now() < platformDeadline) {
+      const distinct = consumer.distinct();
+      if (distinct !== lastDistinct) {
+        lastDistinct = distinct;
+        stalledSinceMs = Date.now();
+      } else if (Date.now() - stalledSinceMs > 15_000) break;
+      await sleep(500);
+    }
+    const platformCaughtUpMs = Date.now() - drainAtMs;
     // Late duplicates (a redelivery after a consumer reconnect) still count.
     await sleep(1000);
     const delivery = consumer.report(lastSeqs);
@@ -312,6 +330,7 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
       delivery,
       produced: totalProduced,
       drainMs,
+      platformCaughtUpMs,
       statusMissing,
       statusMissingExamples,
       connects: all().reduce((sum, g) => sum + g.connects, 0),
