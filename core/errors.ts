@@ -1,6 +1,6 @@
 /**
  * The one error type of the gateway. Codes are grouped by range (like zwave-js): a code says what
- * went wrong, `context` says where, and `isRecoverable` tells retry loops what is worth retrying.
+ * went wrong (in logs, reading reasons and a flow's `msg.error`), `context` says where.
  */
 export const ErrorCodes = {
   // 1xx configuration and command line
@@ -45,17 +45,6 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 const codeNames = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
 
-const recoverable = new Set<ErrorCode>([
-  ErrorCodes.TransportClosed,
-  ErrorCodes.Timeout,
-  ErrorCodes.CrcMismatch,
-  ErrorCodes.FrameInvalid,
-  ErrorCodes.DeviceOffline,
-  ErrorCodes.PortBusy,
-  ErrorCodes.PortNotFound,
-  ErrorCodes.UplinkNotConnected,
-]);
-
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   readonly code: ErrorCode;
@@ -71,11 +60,6 @@ export class GatewayError extends Error {
   get codeName(): string {
     return codeNames.get(this.code) ?? String(this.code);
   }
-}
-
-/** Whether retrying the same operation later can succeed (a timeout can; a bad config cannot). */
-export function isRecoverable(error: unknown): boolean {
-  return error instanceof GatewayError && recoverable.has(error.code);
 }
 
 export function isGatewayError(error: unknown, code?: ErrorCode): error is GatewayError {

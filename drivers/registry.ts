@@ -8,7 +8,7 @@ export interface FieldSide {
 }
 
 /** Builds every family's services and devices for a config. */
-export function createFieldSide(ctx: DriverContext, use: DriverFamily[] = driverFamilies): FieldSide {
+export function createFieldSide(ctx: DriverContext, use: readonly DriverFamily[] = driverFamilies): FieldSide {
   const services: FieldService[] = [];
   const devices = new Map<string, FieldDevice>();
   for (const family of use) {

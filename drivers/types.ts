@@ -1,9 +1,51 @@
+import type { z } from 'zod';
 import type { Logger } from '../core/log.ts';
 import type { NewReading, PointValue, Reading, ReadingKind } from '../core/reading.ts';
-import type { GatewayConfig } from '../gateway/config/schema.ts';
 import type { AlertSink } from '../core/alert.ts';
+import type { ConfigProblem } from '../core/problems.ts';
 import type { BusStats } from './modbus/scheduler.ts';
 import type { SerialBusStats } from './serial/serial-bus.ts';
+
+/** What every `buses[]` entry has; a family narrows an entry to its own bus config by `type`. */
+export interface BusEntry {
+  readonly type: string;
+  readonly id: string;
+}
+
+/** What every `devices[]` entry has; a family narrows an entry to its own device config by `driver`. */
+export interface DeviceEntry {
+  readonly driver: string;
+  readonly id: string;
+}
+
+/** The parsed config as a driver family sees it: every bus and device, of every family. */
+export interface FieldConfig {
+  readonly buses: readonly BusEntry[];
+  readonly devices: readonly DeviceEntry[];
+}
+
+/** One config object with a literal discriminator (`type` for buses, `driver` for devices). */
+export type EntrySchema = z.core.$ZodTypeDiscriminable;
+
+/**
+ * What a family adds to the config: its entries in the `buses` and `devices` unions, and the checks
+ * the schema alone cannot make. The gateway composes every family's part into its one config schema.
+ */
+export interface FamilyConfigPart<Bus extends EntrySchema = EntrySchema, Device extends EntrySchema = EntrySchema> {
+  /** Schemas added to the `buses` union, each with a literal `type`. */
+  readonly buses: readonly Bus[];
+  /** Schemas added to the `devices` union, each with a literal `driver`. */
+  readonly devices: readonly Device[];
+  /**
+   * For a device of this family that names a `bus`: which bus types it may sit on, and how that
+   * kind of bus is called in the problem (`bus "b1" is of type serial, not a Modbus bus`).
+   */
+  readonly busKind?: { readonly accepts: (busType: string) => boolean; readonly name: string };
+  /** Checks across entries while the config is parsed (e.g. a camera's contacts name a Modbus device). */
+  readonly refine?: (config: FieldConfig, ctx: z.RefinementCtx) => void;
+  /** Checks that need files beside the config (device profiles), made once the shape is right. */
+  readonly check?: (config: FieldConfig, configDir: string) => ConfigProblem[];
+}
 
 /**
  * What a driver family gets from the gateway: one small context, no globals. A driver never
@@ -11,7 +53,8 @@ import type { SerialBusStats } from './serial/serial-bus.ts';
  * commits them to the outbox before anything else happens to them.
  */
 export interface DriverContext {
-  config: GatewayConfig;
+  /** The whole parsed config; a family picks its own entries out of it. */
+  config: FieldConfig;
   /** The config file's folder; relative profile paths are resolved against it. */
   configDir: string;
   /** The gateway's data folder (state that must survive a restart). */
@@ -85,9 +128,14 @@ export interface FieldSetup {
   devices: FieldDevice[];
 }
 
-/** One family of drivers (Modbus, serial sensors, CCTV). Registered in drivers/registry.ts. */
-export interface DriverFamily {
+/**
+ * One family of drivers (Modbus, serial sensors, CCTV). Listed once in drivers/index.ts; everything
+ * else about it (config schema, checks, services, devices) lives in its own folder.
+ */
+export interface DriverFamily<Config extends FamilyConfigPart = FamilyConfigPart> {
   readonly name: string;
+  /** Its part of the config schema and checks. */
+  readonly config: Config;
   /** Builds services and devices for the config entries this family handles (may be none). */
   create(ctx: DriverContext): FieldSetup;
 }

@@ -11,8 +11,11 @@ export interface GatewayEventMap {
 }
 
 /**
- * A typed event bus. Listeners are registered under an owner so one `removeOwner` call removes all
- * of a component's listeners (as zigbee2mqtt does for its extensions).
+ * The gateway's typed event bus: the one way parts hear about commits (the uplink wakes on them,
+ * the flows API hands readings to Node-RED, the control layer follows alerts). The outbox emits
+ * nothing itself; the gateway forwards its commit listener here. Listeners are registered under an
+ * owner so one `removeOwner` call removes all of a component's listeners (as zigbee2mqtt does for
+ * its extensions).
  */
 export class GatewayEvents {
   readonly #emitter = new EventEmitter({ captureRejections: false });
@@ -33,6 +36,10 @@ export class GatewayEvents {
 
   emit<E extends keyof GatewayEventMap>(event: E, ...args: GatewayEventMap[E]): void {
     this.#emitter.emit(event, ...args);
+  }
+
+  listenerCount(event: keyof GatewayEventMap): number {
+    return this.#emitter.listenerCount(event);
   }
 
   removeOwner(owner: string): void {

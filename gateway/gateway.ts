@@ -139,13 +139,12 @@ export class Gateway {
       readingsCommitted: (readings) => {
         for (const reading of readings) this.#latest.set(reading.device, reading);
         this.events.emit('readings', readings);
-        this.#uplink?.wake();
       },
-      alertsCommitted: (alerts) => {
-        this.events.emit('alerts', alerts);
-        this.#uplink?.wake();
-      },
+      alertsCommitted: (alerts) => this.events.emit('alerts', alerts),
     });
+    // The uplink (once there is one) sends what was just committed.
+    this.events.on('uplink', 'readings', () => this.#uplink?.wake());
+    this.events.on('uplink', 'alerts', () => this.#uplink?.wake());
     const openState = outbox.stats().openState;
     if (openState.state === 'recovered') {
       this.#log.error({ movedTo: openState.movedTo, reason: openState.reason }, 'outbox database was unreadable: moved aside and replaced');
@@ -192,6 +191,7 @@ export class Gateway {
     if (config.flows.enabled) {
       const api = createFlowsGatewayApi({
         gatewayId: config.gateway.id,
+        events: this.events,
         outbox,
         devices: this.#field.devices,
         uplinkStatus: () => {

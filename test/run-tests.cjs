@@ -1,7 +1,7 @@
 'use strict';
 // `npm test`: sets up what the tests need (pinned Node, dependencies, the Debian packages of the
-// real peers when run as root), type-checks, runs every vitest suite, and ends with one plain line
-// `N passed, N failed` that any CI can read.
+// real peers when run as root), type-checks, lints, runs every vitest suite, and ends with one plain
+// line `N passed, N failed` that any CI can read (a failed type-check or lint counts as a failure).
 const fs = require('fs');
 const path = require('path');
 const cp = require('child_process');
@@ -32,6 +32,15 @@ if (sys !== 0) launch.fail('the test peers are missing (see the line above); not
 launch.say('type-checking (tsc --noEmit) ...');
 const tsc = launch.run(runtime.nodeBin, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.json')], { cwd: ROOT, env: env });
 
+launch.say('type-checking the Node-RED nodes (checkJs, tsconfig.nodes.json) ...');
+const tscNodes = launch.run(runtime.nodeBin, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', path.join(ROOT, 'tsconfig.nodes.json')], { cwd: ROOT, env: env });
+
+// Type-aware lint (typescript-eslint's no-floating-promises and no-misused-promises, as oxlint runs
+// them on the TypeScript 7 checker): a promise nobody awaits or catches is an unhandled rejection
+// waiting for a bad moment in the field.
+launch.say('linting (oxlint --type-aware, .oxlintrc.json) ...');
+const lint = launch.run(runtime.nodeBin, [path.join(ROOT, 'node_modules', 'oxlint', 'bin', 'oxlint'), '--type-aware', '--deny-warnings', '--tsconfig', path.join(ROOT, 'tsconfig.json'), 'core', 'drivers', 'gateway', 'flows', 'test', 'vitest.config.ts'], { cwd: ROOT, env: env });
+
 const resultFile = path.join(ROOT, 'node_modules', '.vitest-results.json');
 try { fs.unlinkSync(resultFile); } catch (e) { /* first run */ }
 const vitestArgs = [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', '--outputFile.json=' + resultFile].concat(process.argv.slice(2));
@@ -52,6 +61,14 @@ try {
 if (tsc !== 0) {
   failed += 1;
   launch.say('type-check failed (counted as one failure)');
+}
+if (tscNodes !== 0) {
+  failed += 1;
+  launch.say('type-check of the Node-RED nodes failed (counted as one failure)');
+}
+if (lint !== 0) {
+  failed += 1;
+  launch.say('lint failed (counted as one failure)');
 }
 if (status !== 0 && failed === 0) failed = 1;
 process.stdout.write(passed + ' passed, ' + failed + ' failed' + (skipped ? ', ' + skipped + ' skipped' : '') + '\n');

@@ -1,16 +1,12 @@
 import type { z } from 'zod';
-
-interface DeviceLike {
-  id: string;
-  driver: string;
-  probes?: { contacts?: { device: string } | undefined };
-}
+import type { FieldConfig } from '../types.ts';
+import { isCctvDevice } from './config-schema.ts';
 
 /** Checks what a camera refers to across sections: its contacts probe must name a configured Modbus device. */
-export function checkCctvReferences(devices: DeviceLike[], ctx: z.RefinementCtx): void {
+export function checkCctvReferences({ devices }: FieldConfig, ctx: z.RefinementCtx): void {
   const drivers = new Map(devices.map((device) => [device.id, device.driver]));
   devices.forEach((device, i) => {
-    const contacts = device.driver === 'cctv' ? device.probes?.contacts : undefined;
+    const contacts = isCctvDevice(device) ? device.probes.contacts : undefined;
     if (!contacts) return;
     const driver = drivers.get(contacts.device);
     if (driver === undefined) {

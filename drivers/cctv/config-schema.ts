@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeviceEntry } from '../types.ts';
 import { durationMs, identifier } from '../../core/units.ts';
 import { secret } from '../../core/secret.ts';
 
@@ -121,4 +122,7 @@ export const cctvDeviceSchema = z
   });
 
 export type CctvDeviceConfig = z.output<typeof cctvDeviceSchema>;
-export type CctvProbesConfig = CctvDeviceConfig['probes'];
+
+export function isCctvDevice(device: DeviceEntry): device is CctvDeviceConfig {
+  return device.driver === 'cctv';
+}

@@ -1,19 +1,21 @@
 import { child } from '../../core/log.ts';
 import type { DriverFamily, FieldSetup } from '../types.ts';
-import type { CctvDeviceConfig } from './config-schema.ts';
+import { cctvDeviceSchema, isCctvDevice } from './config-schema.ts';
+import { checkCctvReferences } from './config-checks.ts';
 import { buildProbes } from './build-probes.ts';
 import { Camera } from './camera.ts';
 import { CameraProbeLoop } from './probe-loop.ts';
 
 /** CCTV health: one Camera (FieldDevice) and one probe loop (FieldService) per `driver: cctv` device. */
-export const cctvFamily: DriverFamily = {
+export const cctvFamily = {
   name: 'cctv',
+  config: { buses: [], devices: [cctvDeviceSchema], refine: checkCctvReferences },
   create(ctx): FieldSetup {
     const log = child(ctx.log, 'cctv');
     const setup: FieldSetup = { services: [], devices: [] };
     for (const device of ctx.config.devices) {
-      if (device.driver !== 'cctv') continue;
-      const config: CctvDeviceConfig = device;
+      if (!isCctvDevice(device)) continue;
+      const config = device;
       const cameraLog = log.child({ device: config.id });
       const camera = new Camera({
         id: config.id,
@@ -29,4 +31,4 @@ export const cctvFamily: DriverFamily = {
     }
     return setup;
   },
-};
+} satisfies DriverFamily;

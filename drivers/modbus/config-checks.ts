@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import type { GatewayConfig } from '../../gateway/config/schema.ts';
+import type { FieldConfig } from '../types.ts';
+import { isModbusDevice } from './config-schema.ts';
 import type { ConfigProblem } from '../../core/problems.ts';
 import { toError } from '../../core/errors.ts';
 import { inlineProfile, loadProfile, mergePoints, profilePath, profilesDir } from './profile.ts';
@@ -16,10 +17,10 @@ function shippedProfiles(): string[] {
  * valid, and its point overrides fit the profile. So a misspelt profile is a config problem with
  * its path, found before anything starts, not a failure at run time.
  */
-export function checkModbusProfiles(config: GatewayConfig, configDir: string): ConfigProblem[] {
+export function checkModbusProfiles(config: FieldConfig, configDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   config.devices.forEach((device, i) => {
-    if (device.driver !== 'modbus') return;
+    if (!isModbusDevice(device)) return;
     if (device.profile === undefined) {
       try {
         mergePoints(inlineProfile(device.id, device.kind), device.points, device.id);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../core/units.ts';
-import { familySchema } from '../../gateway/families/config-schema.ts';
+import { familySchema } from '../../core/family-schema.ts';
+import type { BusEntry, DeviceEntry } from '../types.ts';
 
 /** A register or bit table of a Modbus device. */
 export const modbusTable = z.enum(['holding', 'input', 'coil', 'discrete']);
@@ -133,3 +134,11 @@ export const modbusDeviceSchema = z
 export type ModbusDeviceConfig = z.output<typeof modbusDeviceSchema>;
 /** Any Modbus bus entry after defaults are applied. */
 export type ModbusBusConfig = z.output<(typeof modbusBusSchemas)[number]>;
+
+export function isModbusBus(bus: BusEntry): bus is ModbusBusConfig {
+  return bus.type.startsWith('modbus-');
+}
+
+export function isModbusDevice(device: DeviceEntry): device is ModbusDeviceConfig {
+  return device.driver === 'modbus';
+}

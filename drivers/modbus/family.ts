@@ -1,17 +1,14 @@
 import { child } from '../../core/log.ts';
 import { ErrorCodes, GatewayError } from '../../core/errors.ts';
-import type { DriverContext, DriverFamily, FieldDevice, FieldService, FieldSetup } from '../types.ts';
-import type { ModbusBusConfig, ModbusDeviceConfig } from './config-schema.ts';
+import type { DriverContext, DriverFamily, FieldDevice, FieldSetup } from '../types.ts';
+import { isModbusBus, isModbusDevice, modbusBusSchemas, modbusDeviceSchema, type ModbusBusConfig, type ModbusDeviceConfig } from './config-schema.ts';
+import { checkModbusProfiles } from './config-checks.ts';
 import type { ModbusProfile } from '../profiles/schema.ts';
 import { channelForBus } from './bus.ts';
 import { coalesce } from './coalesce.ts';
 import { ModbusDevice, type ModbusDeviceSettings } from './device.ts';
 import { inlineProfile, loadProfile, mergePoints, profilePath } from './profile.ts';
-import { BusScheduler, type BusStats } from './scheduler.ts';
-
-function isModbusBus(bus: { type: string }): bus is ModbusBusConfig {
-  return bus.type.startsWith('modbus-');
-}
+import { BusScheduler } from './scheduler.ts';
 
 /** A device's settings: its config entry over its profile's defaults over the bus's. */
 export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig, profile: ModbusProfile): ModbusDeviceSettings {
@@ -38,8 +35,14 @@ export function deviceSettings(device: ModbusDeviceConfig, bus: ModbusBusConfig,
  * ModbusDevice per configured device. Profiles are loaded (and validated) here, so a bad
  * profile stops the gateway at start with the file and the point named.
  */
-export const modbusFamily: DriverFamily = {
+export const modbusFamily = {
   name: 'modbus',
+  config: {
+    buses: modbusBusSchemas,
+    devices: [modbusDeviceSchema],
+    busKind: { accepts: (busType: string) => busType.startsWith('modbus-'), name: 'Modbus' },
+    check: checkModbusProfiles,
+  },
   create(ctx: DriverContext): FieldSetup {
     const log = child(ctx.log, 'modbus');
     const schedulers = new Map<string, { scheduler: BusScheduler; bus: ModbusBusConfig }>();
@@ -52,7 +55,7 @@ export const modbusFamily: DriverFamily = {
     const profiles = new Map<string, ModbusProfile>();
     const devices: FieldDevice[] = [];
     for (const config of ctx.config.devices) {
-      if (config.driver !== 'modbus') continue;
+      if (!isModbusDevice(config)) continue;
       const entry = schedulers.get(config.bus);
       if (!entry) throw new GatewayError(ErrorCodes.ConfigInvalid, `device ${config.id}: bus "${config.bus}" is not a Modbus bus`);
       let profile: ModbusProfile;
@@ -69,9 +72,4 @@ export const modbusFamily: DriverFamily = {
     }
     return { services: [...schedulers.values()].map((e) => e.scheduler), devices };
   },
-};
-
-/** Counters of every Modbus bus among `services` (for the health topic and `citygw buffer`). */
-export function modbusBusStats(services: readonly FieldService[]): BusStats[] {
-  return services.filter((s): s is BusScheduler => s instanceof BusScheduler).map((s) => s.stats());
-}
+} satisfies DriverFamily;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, identifier } from '../../core/units.ts';
-import { familySchema } from '../../gateway/families/config-schema.ts';
+import { familySchema } from '../../core/family-schema.ts';
+import type { BusEntry, DeviceEntry } from '../types.ts';
 
 /**
  * `buses[]` of type `serial` (one port owned by one bus service) and `devices[]` with
@@ -20,6 +21,10 @@ export const serialBusSchema = z.strictObject({
 });
 
 export type SerialBusConfig = z.output<typeof serialBusSchema>;
+
+export function isSerialBus(bus: BusEntry): bus is SerialBusConfig {
+  return bus.type === 'serial';
+}
 
 const deviceCommon = {
   id: identifier,
@@ -111,10 +116,13 @@ export const lineDeviceSchema = z.strictObject({
 });
 
 export const serialDeviceSchemas = [pmsDeviceSchema, sdsDeviceSchema, sdi12DeviceSchema, lineDeviceSchema] as const;
-export const serialDrivers = ['pms5003', 'sds011', 'sdi12', 'line'] as const;
 
 export type PmsDeviceConfig = z.output<typeof pmsDeviceSchema>;
 export type SdsDeviceConfig = z.output<typeof sdsDeviceSchema>;
 export type Sdi12DeviceConfig = z.output<typeof sdi12DeviceSchema>;
 export type LineDeviceConfig = z.output<typeof lineDeviceSchema>;
 export type SerialDeviceConfig = z.output<(typeof serialDeviceSchemas)[number]>;
+
+export function isSerialDevice(device: DeviceEntry): device is SerialDeviceConfig {
+  return device.driver === 'pms5003' || device.driver === 'sds011' || device.driver === 'sdi12' || device.driver === 'line';
+}

@@ -1,6 +1,6 @@
 import { child } from '../../core/log.ts';
 import type { DriverContext, DriverFamily, FieldService, FieldSetup } from '../types.ts';
-import type { SerialDeviceConfig } from './config-schema.ts';
+import { isSerialBus, isSerialDevice, serialBusSchema, serialDeviceSchemas, type SerialDeviceConfig } from './config-schema.ts';
 import type { OpenSerialLink } from './port.ts';
 import { lineProtocol } from './protocols/line.ts';
 import { pmsProtocol } from './protocols/pms.ts';
@@ -22,16 +22,12 @@ function protocolFor(device: SerialDeviceConfig): SerialProtocol {
   }
 }
 
-function isSerialDevice(device: DriverContext['config']['devices'][number]): device is SerialDeviceConfig {
-  return device.driver === 'pms5003' || device.driver === 'sds011' || device.driver === 'sdi12' || device.driver === 'line';
-}
-
 /** Builds the serial buses and devices of a config (`open` is injectable for tests). */
 export function createSerialSetup(ctx: DriverContext, open?: OpenSerialLink): FieldSetup {
   const log = child(ctx.log, 'serial');
   const buses = new Map<string, SerialBus>();
   for (const bus of ctx.config.buses) {
-    if (bus.type === 'serial') buses.set(bus.id, new SerialBus(bus, log, open, ctx.alert));
+    if (isSerialBus(bus)) buses.set(bus.id, new SerialBus(bus, log, open, ctx.alert));
   }
   const devices: SerialDevice[] = [];
   for (const device of ctx.config.devices) {
@@ -59,7 +55,12 @@ export function createSerialSetup(ctx: DriverContext, open?: OpenSerialLink): Fi
 }
 
 /** PMS5003/7003, SDS011, SDI-12 (through an adapter) and text-line sensors on serial ports. */
-export const serialFamily: DriverFamily = {
+export const serialFamily = {
   name: 'serial',
+  config: {
+    buses: [serialBusSchema],
+    devices: serialDeviceSchemas,
+    busKind: { accepts: (busType: string) => busType === 'serial', name: 'serial' },
+  },
   create: (ctx) => createSerialSetup(ctx),
-};
+} satisfies DriverFamily;

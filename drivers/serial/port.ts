@@ -1,18 +1,13 @@
-import { SerialPort } from 'serialport';
 import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
+import { openSerialPort, type SerialLinkOptions } from '../transport/serial.ts';
+
+export type { SerialLinkOptions };
 
 /**
- * The one place that opens a serial port. Everything else talks to a `SerialLink`, so a bus can
- * run over a real port, a pty pair or a test double without knowing which (as zwave-js injects
- * its serial binding).
+ * The serial sensors' view of a port (opened by the transport layer's `openSerialPort`). A serial
+ * bus talks to a `SerialLink`, so it can run over a real port, a pty pair or a test double without
+ * knowing which (as zwave-js injects its serial binding).
  */
-export interface SerialLinkOptions {
-  path: string;
-  baud: number;
-  parity: 'none' | 'even' | 'odd';
-  dataBits: 7 | 8;
-  stopBits: 1 | 2;
-}
 
 export interface SerialLink {
   write(bytes: Uint8Array): Promise<void>;
@@ -24,7 +19,7 @@ export interface SerialLink {
 
 export type OpenSerialLink = (options: SerialLinkOptions) => Promise<SerialLink>;
 
-/** Maps the OS's errors onto gateway codes (so retry loops know a missing port is worth retrying). */
+/** Maps the OS's errors on an open port (write, drain, close) onto gateway codes. */
 export function portError(error: unknown, path: string): GatewayError {
   const err = toError(error);
   const text = err.message;
@@ -38,59 +33,45 @@ export function portError(error: unknown, path: string): GatewayError {
   return new GatewayError(code, `serial port ${path}: ${text}`, { context: { path }, cause: err });
 }
 
-/** Opens a port through `serialport`. */
-export const openSerialPortLink: OpenSerialLink = (options) =>
-  new Promise((resolve, reject) => {
-    const port = new SerialPort({
-      path: options.path,
-      baudRate: options.baud,
-      parity: options.parity,
-      dataBits: options.dataBits,
-      stopBits: options.stopBits,
-      autoOpen: false,
-    });
-    port.open((error) => {
-      if (error) {
-        reject(portError(error, options.path));
-        return;
-      }
-      let closed = false;
-      const closeListeners: Array<(error: Error | null) => void> = [];
-      let lastError: Error | null = null;
-      const finish = (error: Error | null): void => {
-        if (closed) return;
-        closed = true;
-        for (const listener of closeListeners) listener(error);
-      };
-      // A vanished port (USB unplugged, pty peer gone) shows up as an error and/or a close.
-      port.on('error', (e: unknown) => {
-        lastError = portError(e, options.path);
-        if (!port.isOpen) finish(lastError);
-      });
-      port.on('close', (e: unknown) => finish(e ? portError(e, options.path) : lastError));
-      resolve({
-        write: (bytes) =>
-          new Promise<void>((done, fail) => {
-            if (closed) {
-              fail(new GatewayError(ErrorCodes.TransportClosed, `serial port ${options.path} is closed`));
-              return;
-            }
-            port.write(Buffer.from(bytes), (e) => (e ? fail(portError(e, options.path)) : port.drain((d) => (d ? fail(portError(d, options.path)) : done()))));
-          }),
-        close: () =>
-          new Promise<void>((done) => {
-            if (closed || !port.isOpen) {
-              finish(null);
-              done();
-              return;
-            }
-            port.close(() => {
-              finish(null);
-              done();
-            });
-          }),
-        onData: (listener) => port.on('data', listener),
-        onClose: (listener) => closeListeners.push(listener),
-      });
-    });
+/** Opens a port through the transport layer and watches it for the bus. */
+export const openSerialPortLink: OpenSerialLink = async (options) => {
+  const port = await openSerialPort(options);
+  let closed = false;
+  const closeListeners: Array<(error: Error | null) => void> = [];
+  let lastError: Error | null = null;
+  const finish = (error: Error | null): void => {
+    if (closed) return;
+    closed = true;
+    for (const listener of closeListeners) listener(error);
+  };
+  // A vanished port (USB unplugged, pty peer gone) shows up as an error and/or a close.
+  port.on('error', (e: unknown) => {
+    lastError = portError(e, options.path);
+    if (!port.isOpen) finish(lastError);
   });
+  port.on('close', (e: unknown) => finish(e ? portError(e, options.path) : lastError));
+  return {
+    write: (bytes) =>
+      new Promise<void>((done, fail) => {
+        if (closed) {
+          fail(new GatewayError(ErrorCodes.TransportClosed, `serial port ${options.path} is closed`));
+          return;
+        }
+        port.write(Buffer.from(bytes), (e) => (e ? fail(portError(e, options.path)) : port.drain((d) => (d ? fail(portError(d, options.path)) : done()))));
+      }),
+    close: () =>
+      new Promise<void>((done) => {
+        if (closed || !port.isOpen) {
+          finish(null);
+          done();
+          return;
+        }
+        port.close(() => {
+          finish(null);
+          done();
+        });
+      }),
+    onData: (listener) => port.on('data', listener),
+    onClose: (listener) => closeListeners.push(listener),
+  };
+};

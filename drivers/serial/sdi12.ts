@@ -5,13 +5,8 @@
  */
 export type Sdi12Address = string;
 
-const addressPattern = /^[0-9A-Za-z]$/;
 /** A D reply to an M command holds at most 35 characters of values (spec 4.4.5.1). */
 export const maxValueCharsForM = 35;
-
-export function isSdi12Address(address: string): boolean {
-  return addressPattern.test(address);
-}
 
 /** `0M!`, `0M1!`, `0D0!` ... */
 export function sdi12Command(address: Sdi12Address, command: string): string {

@@ -1,5 +1,5 @@
 import { RadarModel, RelayModel, SondeModel, StaticModel, type SimModel } from './models.ts';
-import { openPtyPair, type PtyPair } from './pty.ts';
+import { openPtyPair, type PtyPair } from './socat-pair.ts';
 import { serveSerial, serveTcp, type SimEndpoint } from './servers.ts';
 import type { SimSlave } from './slave.ts';
 

@@ -3,6 +3,6 @@ export { RadarModel, RelayModel, SondeModel, StaticModel, type SimModel } from '
 export { SimDevice } from './sim-device.ts';
 export { SimSlave, wellBehaved, type Misbehaviour } from './slave.ts';
 export { serveSerial, serveTcp, type SimEndpoint } from './servers.ts';
-export { openPtyPair, type PtyPair } from './pty.ts';
+export { openPtyPair, type PtyPair } from './socat-pair.ts';
 export { fieldBusModels, startSimulatedBus, type SimulatedBus } from './field-bus.ts';
 export type { WireTiming } from './responder.ts';

@@ -18,13 +18,25 @@ export function portOpenError(path: string, thrown: unknown): GatewayError {
   if (/ENOENT|No such file/i.test(text)) {
     return new GatewayError(ErrorCodes.PortNotFound, `serial port ${path} does not exist (is the adapter plugged in? list ports with: ls -l /dev/serial/by-id/)`, { cause: error, context: { port: path } });
   }
-  if (/EACCES|Permission denied/i.test(text)) {
+  if (/EACCES|EPERM|Permission denied/i.test(text)) {
     return new GatewayError(ErrorCodes.PortPermission, `no permission to open ${path}: add the gateway's user to the dialout group (sudo usermod -aG dialout $USER, then log in again)`, { cause: error, context: { port: path } });
   }
   if (/EBUSY|lock|Resource temporarily unavailable/i.test(text)) {
     return new GatewayError(ErrorCodes.PortBusy, `serial port ${path} is in use by another program (find it with: fuser -v ${path}); only one program may own a bus`, { cause: error, context: { port: path } });
   }
   return new GatewayError(ErrorCodes.TransportClosed, `cannot open serial port ${path}: ${error.message}`, { cause: error, context: { port: path } });
+}
+
+/**
+ * The one place that opens a serial port: line settings, an exclusive lock (two programs on one
+ * bus garble each other's frames), and open errors a technician can act on. The Modbus link below
+ * and the serial sensors' link (drivers/serial/port.ts) both open through it.
+ */
+export async function openSerialPort(options: SerialLinkOptions): Promise<SerialPort> {
+  const { path, baud, dataBits, parity, stopBits } = options;
+  const port = new SerialPort({ path, baudRate: baud, dataBits, parity, stopBits, autoOpen: false, lock: true });
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(portOpenError(path, error)) : resolve())));
+  return port;
 }
 
 /** A serial port (RS-485 adapter, UART, or a pty in tests) as a ByteLink. */
@@ -54,9 +66,7 @@ export class SerialLink implements ByteLink {
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const { path, baud, dataBits, parity, stopBits } = this.options;
-    const port = new SerialPort({ path, baudRate: baud, dataBits, parity, stopBits, autoOpen: false, lock: true });
-    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(portOpenError(path, error)) : resolve())));
+    const port = await openSerialPort(this.options);
     this.closing = false;
     port.on('data', (chunk: Buffer) => this.handlers?.data(chunk));
     port.on('close', (error: Error | null) => {

@@ -60,7 +60,7 @@ module.exports = function (RED) {
   RED.nodes.registerType('citygw-readings-in', ReadingsInNode);
 
   // The editor's device pickers; behind the admin login like every other admin route.
-  RED.httpAdmin.get('/citygw/devices', RED.auth.needsPermission('citygw.read'), (req, res) => {
+  RED.httpAdmin.get('/citygw/devices', RED.auth.needsPermission('citygw.read'), (_req, res) => {
     const api = gatewayApi(RED);
     res.json(api ? api.devices() : []);
   });

@@ -5,9 +5,10 @@ import type { z } from 'zod';
 import { ErrorCodes, GatewayError, errorCode } from '../../core/errors.ts';
 import { gatewayConfigSchema, type GatewayConfig } from './schema.ts';
 import { formatPath, type ConfigProblem } from '../../core/problems.ts';
+import { driverFamilies } from '../../drivers/index.ts';
+import type { DriverFamily } from '../../drivers/types.ts';
 import { withConfigDir } from '../../core/paths.ts';
 import { closestKey, knownKeys, locateProblems } from './locate.ts';
-import { checkModbusProfiles } from '../../drivers/modbus/config-checks.ts';
 
 export { formatPath, type ConfigProblem };
 
@@ -102,7 +103,10 @@ export function loadConfigText(text: string, file: string): LoadedConfig {
   const parsed = parseYaml(text);
   const checked = parsed.problems.length > 0 ? parsed : checkWithSegments(parsed.raw ?? {}, dirname(file));
   // Checks that need files beside the config (device profiles) run once the shape is right.
-  if (checked.problems.length === 0 && 'config' in checked && checked.config) checked.problems.push(...checkModbusProfiles(checked.config, dirname(file)));
+  if (checked.problems.length === 0 && 'config' in checked && checked.config) {
+    const families: readonly DriverFamily[] = driverFamilies;
+    for (const family of families) checked.problems.push(...(family.config.check?.(checked.config, dirname(file)) ?? []));
+  }
   if (checked.problems.length > 0 || !('config' in checked) || !checked.config) {
     const problems = locateProblems(checked.problems, parsed.raw, parsed.doc, parsed.lines).map(withoutSegments);
     throw new GatewayError(ErrorCodes.ConfigInvalid, `${file}: ${problems.length} problem(s)`, { context: { file, problems } });

@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { identifier } from '../../core/units.ts';
 import { uplinkSchema } from '../uplink/config-schema.ts';
 import { bufferSchema } from '../outbox/config-schema.ts';
-import { modbusBusSchemas, modbusDeviceSchema } from '../../drivers/modbus/config-schema.ts';
-import { serialBusSchema, serialDeviceSchemas, serialDrivers } from '../../drivers/serial/config-schema.ts';
-import { cctvDeviceSchema } from '../../drivers/cctv/config-schema.ts';
-import { checkCctvReferences } from '../../drivers/cctv/config-checks.ts';
+import { driverFamilies } from '../../drivers/index.ts';
+import type { DriverFamily, FamilyConfigPart } from '../../drivers/types.ts';
 import { durationMs } from '../../core/units.ts';
 import { resolveConfigPath } from '../../core/paths.ts';
 import { flowsSchema } from '../flows-host/config-schema.ts';
@@ -13,9 +11,29 @@ import { clockSchema } from '../clock/config-schema.ts';
 
 /**
  * The one schema of the gateway's YAML config. The TypeScript type `GatewayConfig` is derived from
- * it, never written by hand. Each area owns the schema of its own section (uplink, buffer, each
- * driver family); this file composes them and checks what crosses sections (ids, bus references).
+ * it, never written by hand. Each area owns the schema of its own section (uplink, buffer, flows);
+ * each driver family brings its bus and device entries and its checks through the registry
+ * (drivers/index.ts). This file composes them and checks what crosses sections (ids, bus references).
  */
+
+type FamilyPart = (typeof driverFamilies)[number]['config'];
+type NonEmpty<T> = readonly [T, ...T[]];
+const families: readonly DriverFamily[] = driverFamilies;
+
+/** Every family's entries in one list, typed as the union of their schemas (what z.discriminatedUnion needs). */
+function entries<T>(pick: (part: FamilyConfigPart) => readonly unknown[]): NonEmpty<T> {
+  const all = families.flatMap((family) => pick(family.config));
+  if (all.length === 0) throw new Error('no driver family brings config entries');
+  return all as unknown as NonEmpty<T>;
+}
+
+/** The family that brings a device `driver`, from the literal in each of its device schemas. */
+const familyOfDriver = new Map<string, FamilyConfigPart>();
+for (const family of families) {
+  for (const schema of family.config.devices) {
+    for (const driver of schema._zod.propValues?.['driver'] ?? []) familyOfDriver.set(String(driver), family.config);
+  }
+}
 
 const siteSchema = z.strictObject({
   city: z.string().min(1),
@@ -34,9 +52,9 @@ const gatewaySectionSchema = z.strictObject({
   healthInterval: durationMs.default(60_000),
 });
 
-export const busSchema = z.discriminatedUnion('type', [...modbusBusSchemas, serialBusSchema]);
+export const busSchema = z.discriminatedUnion('type', entries<FamilyPart['buses'][number]>((part) => part.buses));
 
-export const deviceSchema = z.discriminatedUnion('driver', [modbusDeviceSchema, ...serialDeviceSchemas, cctvDeviceSchema]);
+export const deviceSchema = z.discriminatedUnion('driver', entries<FamilyPart['devices'][number]>((part) => part.devices));
 
 export const gatewayConfigSchema = z
   .strictObject({
@@ -62,18 +80,18 @@ export const gatewayConfigSchema = z
         const busIndex = busIds.get(device.bus);
         if (busIndex === undefined) {
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `no bus with id "${device.bus}" (known: ${[...busIds.keys()].join(', ') || 'none'})` });
-        } else if (device.driver === 'modbus' && !config.buses[busIndex]!.type.startsWith('modbus-')) {
-          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a Modbus bus` });
-        } else if ((serialDrivers as readonly string[]).includes(device.driver) && config.buses[busIndex]!.type !== 'serial') {
-          ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${config.buses[busIndex]!.type}, not a serial bus` });
+        } else {
+          const busType = config.buses[busIndex]!.type;
+          const busKind = familyOfDriver.get(device.driver)?.busKind;
+          if (busKind && !busKind.accepts(busType)) {
+            ctx.addIssue({ code: 'custom', path: ['devices', i, 'bus'], message: `bus "${device.bus}" is of type ${busType}, not a ${busKind.name} bus` });
+          }
         }
       }
     });
-    checkCctvReferences(config.devices, ctx);
+    for (const family of families) family.config.refine?.(config, ctx);
     const gnssId = config.clock.gnss?.id;
     if (gnssId !== undefined && deviceIds.has(gnssId)) ctx.addIssue({ code: 'custom', path: ['clock', 'gnss', 'id'], message: `"${gnssId}" is also devices[${deviceIds.get(gnssId)}].id: the GNSS readings need an id of their own` });
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type BusConfig = GatewayConfig['buses'][number];
-export type DeviceConfig = GatewayConfig['devices'][number];

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDemoDevices } from '../../drivers/sim/demo.ts';
-import { demoCanalLevelM, startDemoSerialSensors } from '../../drivers/serial/sim/demo-field-sensors.ts';
+import { demoCanalLevelM, startDemoSerialSensors } from '../../drivers/sim/serial/demo-field-sensors.ts';
 import { toError } from '../../core/errors.ts';
 import { guarded, type Logger } from '../../core/log.ts';
 

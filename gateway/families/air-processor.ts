@@ -6,7 +6,7 @@ import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading, PointValue } from '../../core/reading.ts';
 import { thaiAqi, thaiAqiTable, type ThaiPollutant } from './aqi-thai.ts';
 import { usAqi } from './aqi-us.ts';
-import type { FamilyConfig } from './config-schema.ts';
+import type { FamilyConfig } from '../../core/family-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
 import { RollingMean } from './rolling.ts';
 import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';

@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/schema.ts';
 import type { NewReading, PointValue } from '../../core/reading.ts';
-import type { FamilyConfig } from './config-schema.ts';
+import type { FamilyConfig } from '../../core/family-schema.ts';
 
 /** Device id -> its `family` settings, for every configured device that has them. */
 export function familyConfigs(config: Pick<GatewayConfig, 'devices'>): Map<string, FamilyConfig> {

@@ -3,7 +3,7 @@ import type { AlertSeverity, AlertSink } from '../../core/alert.ts';
 import type { Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../../core/reading.ts';
-import type { FamilyConfig, FloodLevelFamilyConfig } from './config-schema.ts';
+import type { FamilyConfig, FloodLevelFamilyConfig } from '../../core/family-schema.ts';
 import { round, usableNumber, withValues } from './family-configs.ts';
 import { floodStages, levelAgainstDatumM, RiseRate, StageTracker, type FloodStage, type FloodStages } from './flood.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';

@@ -1,4 +1,4 @@
-import type { FloodLevelFamilyConfig } from './config-schema.ts';
+import type { FloodLevelFamilyConfig } from '../../core/family-schema.ts';
 
 /** A station's stage thresholds (present when the flood-level family decides the stage). */
 export type FloodStages = NonNullable<FloodLevelFamilyConfig['stages']>;

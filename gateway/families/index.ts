@@ -41,5 +41,5 @@ export function createProcessors(ctx: ProcessorContext): ReadingProcessor[] {
 export { thaiAqi, thaiSubIndex, thaiAqiLevels } from './aqi-thai.ts';
 export { usAqi, usSubIndex, usAqiLevels } from './aqi-us.ts';
 export { surfaceWaterClass } from './water-class.ts';
-export { familySchema, type FamilyConfig } from './config-schema.ts';
+export { familySchema, type FamilyConfig } from '../../core/family-schema.ts';
 export { monotonicEdgeClock, wallEdgeClock, type EdgeClock } from './edge-clock.ts';

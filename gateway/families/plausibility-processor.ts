@@ -1,6 +1,6 @@
 import type { ReadingProcessor } from '../processing/types.ts';
 import { worseQuality, type NewReading } from '../../core/reading.ts';
-import type { FamilyConfig } from './config-schema.ts';
+import type { FamilyConfig } from '../../core/family-schema.ts';
 import { PlausibilityChecker } from './plausibility.ts';
 import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 

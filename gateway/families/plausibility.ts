@@ -1,4 +1,4 @@
-import type { PointLimits } from './config-schema.ts';
+import type { PointLimits } from '../../core/family-schema.ts';
 
 /**
  * Plausibility of one device's numeric points: range, spike, flat-line and stuck value. A check

@@ -3,7 +3,7 @@ import type { AlertSink } from '../../core/alert.ts';
 import { guarded, type Logger } from '../../core/log.ts';
 import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../../core/reading.ts';
-import type { FamilyConfig } from './config-schema.ts';
+import type { FamilyConfig } from '../../core/family-schema.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 import { wallEdgeClock, type EdgeClock } from './edge-clock.ts';
 

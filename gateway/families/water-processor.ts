@@ -1,6 +1,6 @@
 import type { ReadingProcessor } from '../processing/types.ts';
 import type { NewReading } from '../../core/reading.ts';
-import type { FamilyConfig, WaterQualityFamilyConfig } from './config-schema.ts';
+import type { FamilyConfig, WaterQualityFamilyConfig } from '../../core/family-schema.ts';
 import { usableNumber, withValues } from './family-configs.ts';
 import { surfaceWaterClass, waterClassNames } from './water-class.ts';
 

@@ -2,12 +2,15 @@ import type { FieldDevice } from '../../drivers/types.ts';
 import { ErrorCodes, GatewayError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Outbox } from '../outbox/types.ts';
+import type { GatewayEvents } from '../events.ts';
 import type { Reading } from '../../core/reading.ts';
 import type { FlowsGatewayApi, FlowsUplinkStatus } from './types.ts';
 
 export interface FlowsGatewayApiSources {
   gatewayId: string;
-  outbox: Pick<Outbox, 'addListener' | 'appendAlert' | 'depth'>;
+  /** Committed readings arrive on the gateway's event bus. */
+  events: Pick<GatewayEvents, 'on'>;
+  outbox: Pick<Outbox, 'appendAlert' | 'depth'>;
   devices: ReadonlyMap<string, FieldDevice>;
   /** The uplink's state now; `disabled` when the config has no uplink. */
   uplinkStatus: () => FlowsUplinkStatus;
@@ -15,24 +18,22 @@ export interface FlowsGatewayApiSources {
 }
 
 /**
- * Builds the flows' view of the gateway from its parts: readings as the outbox commits them,
+ * Builds the flows' view of the gateway from its parts: readings as the outbox commits them (from the event bus),
  * alerts into the outbox's alert lane, writes through each device's bus scheduler. One listener's
  * failure never reaches the outbox or the other listeners.
  */
 export function createFlowsGatewayApi(sources: FlowsGatewayApiSources): FlowsGatewayApi {
-  const { outbox, devices, log } = sources;
+  const { events, outbox, devices, log } = sources;
   return {
     onReading(listener: (reading: Reading) => void): () => void {
-      return outbox.addListener({
-        readingsCommitted(readings) {
-          for (const reading of readings) {
-            try {
-              listener(reading);
-            } catch (error) {
-              log.error({ err: toError(error), device: reading.device }, 'a flow failed on a reading');
-            }
+      return events.on('flows', 'readings', (readings) => {
+        for (const reading of readings) {
+          try {
+            listener(reading);
+          } catch (error) {
+            log.error({ err: toError(error), device: reading.device }, 'a flow failed on a reading');
           }
-        },
+        }
       });
     },
     raiseAlert(alert) {

@@ -104,7 +104,7 @@ export class FlowsHost {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const { config, dataDir, api } = this.#options;
+    const { config, api } = this.#options;
     const flows = config.flows;
     if (!flows.enabled) {
       this.#log.info('flows disabled (flows.enabled: false)');

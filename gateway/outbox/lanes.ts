@@ -1,13 +1,4 @@
-import type { OutgoingMessage, SendLane } from './types.ts';
-
-/** Topics below `{prefix}/{gatewayId}/`. */
-export const topics = {
-  readings: (device: string) => `devices/${device}/readings`,
-  history: (device: string) => `devices/${device}/history`,
-  alerts: 'alerts',
-  health: 'health',
-  events: 'events',
-} as const;
+import type { OutgoingMessage } from './types.ts';
 
 /** What one nextBatch call may still hand out; `out` counts messages already handed out. */
 export interface Budget {
@@ -42,7 +33,7 @@ export function buildLive(rows: IdReading[], budget: Budget): { messages: Outgoi
   const messages: OutgoingMessage[] = [];
   for (const { id, device, json } of rows) {
     if (!take(budget, json.length)) break;
-    messages.push({ ids: [id], lane: 'live', topic: topics.readings(device), payload: json, readingCount: 1 });
+    messages.push({ ids: [id], lane: 'live', device, payload: json, readingCount: 1 });
   }
   return { messages, used: messages.length };
 }
@@ -92,13 +83,13 @@ function closeBatch(batch: OpenBatch): OutgoingMessage {
   return {
     ids: batch.ids,
     lane: 'history',
-    topic: topics.history(batch.device),
+    device: batch.device,
     payload: `{"readings":[${batch.parts.join(',')}]}`,
     readingCount: batch.ids.length,
   };
 }
 
 /** A stored alert or health message as a ready message. */
-export function storedMessage(id: number, lane: SendLane, payload: string): OutgoingMessage {
-  return { ids: [id], lane, topic: lane === 'alert' ? topics.alerts : lane === 'health' ? topics.health : topics.events, payload, readingCount: 0 };
+export function storedMessage(id: number, lane: 'alert' | 'health' | 'event', payload: string): OutgoingMessage {
+  return { ids: [id], lane, payload, readingCount: 0 };
 }

@@ -242,7 +242,7 @@ export class SqliteOutbox implements Outbox {
     f.historyCursor = this.reader.takeReadings(f.historyCursor, boundary, batchSize, budget, out, (rows) => buildHistory(rows, budget, batchSize));
     for (const message of out) {
       const table = message.lane === 'live' || message.lane === 'history' ? 'readings' : 'messages';
-      const stream = table === 'readings' ? message.topic.split('/')[1]! : messageStream(message.lane === 'alert' || message.lane === 'health' ? message.lane : 'event');
+      const stream = 'device' in message ? message.device : messageStream(message.lane);
       f.handOut(message.ids, { table, stream });
       this.counters.add(stream, 'sent', table === 'readings' ? message.readingCount : 1);
     }

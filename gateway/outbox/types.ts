@@ -10,16 +10,25 @@ import type { NewReading, Reading } from '../../core/reading.ts';
 export const sendLanes = ['alert', 'health', 'event', 'live', 'history'] as const;
 export type SendLane = (typeof sendLanes)[number];
 
-/** A message ready to publish. `ids` are the outbox rows it carries; ack them on PUBACK. */
-export interface OutgoingMessage {
-  ids: number[];
-  lane: SendLane;
-  /** Topic below `{prefix}/{gatewayId}/`, e.g. `devices/canal-level/readings`. */
-  topic: string;
-  payload: string;
-  /** Readings carried (1 for live, the batch size for history, 0 for alert/health/event). */
-  readingCount: number;
-}
+/**
+ * A message ready to publish: its lane, the device it is about (readings), and its payload. The
+ * uplink decides the topic (uplink/topics.ts). `ids` are the outbox rows it carries; ack them on PUBACK.
+ */
+export type OutgoingMessage =
+  | {
+      ids: number[];
+      lane: 'live' | 'history';
+      device: string;
+      payload: string;
+      /** Readings carried (1 for live, the batch size for history). */
+      readingCount: number;
+    }
+  | {
+      ids: number[];
+      lane: 'alert' | 'health' | 'event';
+      payload: string;
+      readingCount: 0;
+    };
 
 export interface NextBatchOptions {
   /**

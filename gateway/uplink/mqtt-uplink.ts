@@ -241,7 +241,7 @@ export class MqttUplink {
     this.#inflight.set(key, message);
     this.#budget.spend(1, Buffer.byteLength(message.payload));
     this.#counters.published[message.lane] += 1;
-    client.publish(this.#deps.topics.resolve(message.topic), message.payload, { qos: 1 }, (error) => {
+    client.publish(this.#deps.topics.forMessage(message), message.payload, { qos: 1 }, (error) => {
       if (generation !== this.#generation || !this.#inflight.delete(key)) return;
       if (error) {
         this.#counters.publishErrors += 1;

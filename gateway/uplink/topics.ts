@@ -1,3 +1,5 @@
+import type { OutgoingMessage } from '../outbox/types.ts';
+
 /**
  * The MQTT topic contract (see gateway/uplink/asyncapi.yaml). Every topic is
  * `{prefix}/{gatewayId}/...`; ids are restricted by the config schema so they are safe topic levels.
@@ -9,28 +11,34 @@ export interface TopicSet {
   alerts: string;
   readings(deviceId: string): string;
   history(deviceId: string): string;
-  /** Absolute topic for a path below the base (as the outbox hands them out). */
-  resolve(relative: string): string;
+  /** The topic of a message the outbox hands out, by its lane and device. */
+  forMessage(message: OutgoingMessage): string;
 }
 
 export function topicSet(prefix: string, gatewayId: string): TopicSet {
   const base = `${prefix}/${gatewayId}`;
+  const readings = (deviceId: string): string => `${base}/devices/${deviceId}/readings`;
+  const history = (deviceId: string): string => `${base}/devices/${deviceId}/history`;
   return {
     base,
     status: `${base}/status`,
     health: `${base}/health`,
     alerts: `${base}/alerts`,
-    readings: (deviceId) => `${base}/devices/${deviceId}/readings`,
-    history: (deviceId) => `${base}/devices/${deviceId}/history`,
-    resolve: (relative) => `${base}/${relative}`,
+    readings,
+    history,
+    forMessage(message) {
+      switch (message.lane) {
+        case 'live':
+          return readings(message.device);
+        case 'history':
+          return history(message.device);
+        case 'alert':
+          return `${base}/alerts`;
+        case 'health':
+          return `${base}/health`;
+        case 'event':
+          return `${base}/events`;
+      }
+    },
   };
 }
-
-/** Relative topics used by the outbox. */
-export const relativeTopics = {
-  readings: (deviceId: string) => `devices/${deviceId}/readings`,
-  history: (deviceId: string) => `devices/${deviceId}/history`,
-  alerts: 'alerts',
-  health: 'health',
-  events: 'events',
-} as const;

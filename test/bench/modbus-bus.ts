@@ -15,7 +15,7 @@ import { silentLogger } from '../../core/log.ts';
 import { modbusFamily } from '../../drivers/modbus/family.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { withCrc } from '../../drivers/modbus/crc.ts';
-import { openPtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair } from '../../drivers/sim/socat-pair.ts';
 import { serveSerial } from '../../drivers/sim/servers.ts';
 import { SimSlave } from '../../drivers/sim/slave.ts';
 import { createLink } from '../../drivers/transport/index.ts';

@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMosquitto } from '../helpers/mosquitto.ts';
-import { checkDelivery, crashRuns, recordAll, until } from '../helpers/outbox-crash.ts';
+import { checkDelivery, crashRuns, recordAll } from '../helpers/outbox-crash.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 const kills = Number(process.argv[2] ?? 60);
 const broker = await startMosquitto();
@@ -23,6 +25,7 @@ try {
     dataDir,
     gatewayId: 'soak-gw',
     kills,
+    random: seededRandom('outbox crash soak'),
     minRunMs: 100,
     maxRunMs: 1500,
     readingsPerSecond: 5000,
@@ -30,7 +33,7 @@ try {
     buffer: { commitInterval: '50ms', drain: { historyBatch: 500, inflight: 100, messagesPerSecond: 400, bytesPerSecond: 1e9 } },
     onKill: (n, mode) => process.stdout.write(`kill ${n}/${kills} while ${mode}, ${recorder.received.length} messages so far\n`),
   });
-  await until(() => checkDelivery(recorder.received, committed).missing === 0, 30_000);
+  await waitFor('every committed reading upstream', () => checkDelivery(recorder.received, committed).missing === 0, 30_000);
   const report = checkDelivery(recorder.received, committed);
   const total = [...committed.values()].reduce((a, b) => a + b, 0);
   process.stdout.write(`kills: ${kills}\ncommitted readings: ${total} over ${committed.size} devices\nreadings received: ${report.readings} (duplicates ${report.duplicates}, ${((report.duplicates / Math.max(1, total)) * 100).toFixed(2)}%)\nmissing: ${report.missing}\ntime: ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);

@@ -7,7 +7,7 @@
  */
 import { encodePmsFrame, PmsParser } from '../../drivers/serial/pms5003.ts';
 import { encodeSdsData, SdsParser } from '../../drivers/serial/sds011.ts';
-import { pmsWords } from '../../drivers/serial/sim/pms5003-sim.ts';
+import { pmsWords } from '../../drivers/sim/serial/pms5003-sim.ts';
 import { createProcessors } from '../../gateway/families/index.ts';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
 import { silentLogger } from '../../core/log.ts';

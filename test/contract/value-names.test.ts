@@ -7,7 +7,7 @@ import { sdsDeviceSchema } from '../../drivers/serial/config-schema.ts';
 import { decodePmsData, type PmsModel } from '../../drivers/serial/pms5003.ts';
 import { encodeSdsData, SdsParser } from '../../drivers/serial/sds011.ts';
 import { sdsProtocol } from '../../drivers/serial/protocols/sds.ts';
-import { airQualityFamilySchema, floodLevelFamilySchema, waterQualityFamilySchema } from '../../gateway/families/config-schema.ts';
+import { airQualityFamilySchema, floodLevelFamilySchema, waterQualityFamilySchema } from '../../core/family-schema.ts';
 
 // One value-name convention end to end (drivers/profiles/README.md, "Value names"): every shipped
 // profile, the serial drivers and the families' defaults.

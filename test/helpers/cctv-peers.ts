@@ -133,13 +133,4 @@ export async function startSnmpAgent(community = 'citycam'): Promise<SnmpAgent> 
   return agent;
 }
 
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => T | undefined, deadlineMs = 10_000, everyMs = 50): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+

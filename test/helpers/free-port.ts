@@ -13,22 +13,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
 /** Whether something accepts TCP connections on 127.0.0.1:port right now. */
 export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -40,3 +24,6 @@ export function portOpen(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+// The one wait helper lives in wait-for.ts; tests that take it from here with freePort get the same one.
+export { waitFor } from './wait-for.ts';

@@ -36,11 +36,3 @@ export function modbusHarness(sections: { buses: unknown[]; devices: unknown[] }
   };
 }
 
-/** Polls `check` until it returns true or the deadline passes (then throws with `what`). */
-export async function waitUntil(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

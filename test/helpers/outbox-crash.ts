@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ReadingPayload } from '../../core/reading.ts';
 import type { PumpSettings } from './outbox-pump.ts';
+import type { SeededRandom } from './seeded-random.ts';
 
 const pumpScript = join(import.meta.dirname, 'outbox-pump.ts');
 
@@ -150,16 +151,6 @@ export function checkDelivery(received: Received[], committed: Map<string, numbe
   return { problems, readings, duplicates, missing };
 }
 
-/** Waits until `done()` holds or the deadline passes. */
-export async function until(done: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (done()) return true;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  return done();
-}
-
 export interface CrashRunOptions {
   url: string;
   dataDir: string;
@@ -174,6 +165,8 @@ export interface CrashRunOptions {
   buffer?: { commitInterval?: string; drain?: Record<string, number> };
   /** Called after each kill (for the soak's progress line). */
   onKill?: (n: number, mode: string) => void;
+  /** Where the kill moments come from (seeded, so a failing run can be replayed). */
+  random: SeededRandom;
 }
 
 /**
@@ -187,7 +180,7 @@ export async function crashRuns(options: CrashRunOptions): Promise<Map<string, n
     const drainOnly = n % 3 === 2;
     const pump = startPump({ ...base, buffer: drainOnly ? fastDrain : options.buffer, readingsPerSecond: drainOnly ? 0 : options.readingsPerSecond, drainOnly });
     await pump.waitFor('ready', 20_000);
-    const runMs = options.minRunMs + Math.random() * (options.maxRunMs - options.minRunMs);
+    const runMs = options.random.ms(options.minRunMs, options.maxRunMs);
     await new Promise((resolve) => setTimeout(resolve, runMs));
     pump.child.kill('SIGKILL');
     await pump.exited;

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gatewayConfigSchema } from '../../gateway/config/schema.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { NewReading } from '../../core/reading.ts';
@@ -15,16 +14,6 @@ export function serialTempDir(): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Polls `check` until it returns a value, or fails after `deadlineMs` with `what`. */
-export async function eventually<T>(check: () => T | undefined | null | false, deadlineMs: number, what: string): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 export interface GatewaySide {
   setup: FieldSetup;

@@ -8,7 +8,7 @@ import { createFieldSide } from '../../drivers/registry.ts';
 import { modbusFamily } from '../../drivers/modbus/family.ts';
 import { cctvFamily } from '../../drivers/cctv/family.ts';
 import { startPymodbus, type PymodbusPeer } from '../helpers/modbus-peer.ts';
-import { waitFor } from '../helpers/cctv-peers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // The cabinet contacts end to end: a pymodbus slave as the ADAM-4150-class DI module, polled by
 // the real Modbus engine, whose newest reading the camera's contacts probe interprets.

@@ -6,7 +6,8 @@ import type { AlertInput } from '../../core/alert.ts';
 import type { NewReading, Reading } from '../../core/reading.ts';
 import type { DriverContext, FieldDevice, FieldService } from '../../drivers/types.ts';
 import { cctvFamily } from '../../drivers/cctv/family.ts';
-import { fixturesDir, powerOidBase, startPythonPeer, startSnmpAgent, waitFor, type Peer, type SnmpAgent } from '../helpers/cctv-peers.ts';
+import { fixturesDir, powerOidBase, startPythonPeer, startSnmpAgent, type Peer, type SnmpAgent } from '../helpers/cctv-peers.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // One camera watched by the real probe loop while its peers are killed and restarted one by one:
 // the rollup must change, the alert must be raised, and recovery must clear it.

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
-import { freePort, waitFor } from '../helpers/free-port.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { subscribe } from '../helpers/subscriber.ts';
 
 describe('citygw demo (what npm start runs)', () => {

@@ -9,7 +9,8 @@ import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
 import { OutboxPeek } from '../helpers/e2e-outbox.ts';
 import { seedFlows, shippedFlowWithEnv } from '../helpers/flows-host-process.ts';
-import { freePort, portOpen, waitFor } from '../helpers/free-port.ts';
+import { freePort, portOpen } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { subscribe, type ReceivedMessage, type Subscriber } from '../helpers/subscriber.ts';
 

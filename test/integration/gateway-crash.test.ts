@@ -8,7 +8,8 @@ import { SimSlave } from '../../drivers/sim/slave.ts';
 import type { OutboxStats } from '../../gateway/outbox/types.ts';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { runCli, spawnCli, waitForExit } from '../helpers/cli.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { startTcpGate, type TcpGate } from '../helpers/tcp-gate.ts';
 import { checkPromise, crashConfig, deviceId, distinctSeqs } from '../helpers/gateway-crash.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
@@ -22,7 +23,8 @@ const endpointCount = 2;
 type Gateway = ReturnType<typeof spawnCli>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const randomMs = (min: number, max: number): number => Math.round(min + Math.random() * (max - min));
+const random = seededRandom('gateway crash test');
+const randomMs = (min: number, max: number): number => random.ms(min, max);
 
 describe('the whole gateway process under SIGKILL, with a real Mosquitto and a link that go away', () => {
   let persistenceDir: string;

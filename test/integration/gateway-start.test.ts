@@ -8,7 +8,7 @@ import { ErrorCodes, GatewayError } from '../../core/errors.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import { silentLogger } from '../../core/log.ts';
 import { runCli } from '../helpers/cli.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'citygw-start-'));
 

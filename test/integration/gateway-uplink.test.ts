@@ -6,7 +6,7 @@ import { serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { SimSlave } from '../../drivers/sim/slave.ts';
 import { payloadValidators, schemaForTopic } from '../helpers/asyncapi.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { subscribe, type Subscriber } from '../helpers/subscriber.ts';
 

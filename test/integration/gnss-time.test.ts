@@ -4,7 +4,7 @@ import { AssumeSyncedSource, FlagFileSyncSource } from '../../gateway/clock/sync
 import { GnssFirstSource, GnssTimeSource } from '../../gateway/clock/gnss-source.ts';
 import { systemClock, Timekeeper } from '../../gateway/clock/index.ts';
 import { nmeaChecksum } from '../../drivers/serial/line-protocol.ts';
-import { startSocatPair, type SocatPair } from '../../drivers/serial/sim/socat-pair.ts';
+import { startSocatPair, type SocatPair } from '../../drivers/sim/socat-pair.ts';
 import { createLink, type ByteLink } from '../../drivers/transport/index.ts';
 import { silentLogger } from '../../core/log.ts';
 import { serialTempDir } from '../helpers/serial-harness.ts';

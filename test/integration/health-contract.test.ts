@@ -6,7 +6,7 @@ import { silentLogger } from '../../core/log.ts';
 import { loadConfig } from '../../gateway/config/load.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import { payloadValidators } from '../helpers/asyncapi.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 describe('health.buses', () => {
   it('lists each Modbus bus and serial port once, and nothing else, matching the AsyncAPI schema', async () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import { serveSerial, serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { StaticModel } from '../../drivers/sim/models.ts';
 import type { SimSlave } from '../../drivers/sim/slave.ts';
@@ -8,7 +8,8 @@ import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { RtuChannel } from '../../drivers/modbus/rtu-channel.ts';
 import { createLink } from '../../drivers/transport/index.ts';
 import { silentLogger } from '../../core/log.ts';
-import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { modbusHarness, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -88,7 +89,7 @@ describe('RTU bus under misbehaving devices', () => {
   it('serves a fast device as often as a slow one: the slow one cannot starve it', async () => {
     slow.device.slave.misbehave.delayMs = 120;
     await h.start();
-    await waitUntil(() => h.readings.filter((r) => r.device === 'air').length >= 6, '6 readings from the slow device');
+    await waitFor('6 readings from the slow device', () => h.readings.filter((r) => r.device === 'air').length >= 6, 10_000, 10);
     const co2 = h.readings.filter((r) => r.device === 'co2');
     const air = h.readings.filter((r) => r.device === 'air');
     // Both are always due (interval 0): the scheduler alternates, so counts differ by at most one.
@@ -127,12 +128,12 @@ describe('RTU over TCP when the device server comes and goes', () => {
 
   it('emits bad readings naming the port problem, then good ones once the server answers', async () => {
     await h.start();
-    await waitUntil(() => h.readings.some((r) => r.reasons?._device?.startsWith('port unavailable')), 'a reading that names the port problem');
+    await waitFor('a reading that names the port problem', () => h.readings.some((r) => r.reasons?._device?.startsWith('port unavailable')), 10_000, 10);
     const scheduler = h.services[0] as BusScheduler;
     expect(scheduler.stats().state).toBe('down');
     expect(scheduler.stats().lastPortError).toMatch(/cannot connect to 127\.0\.0\.1/);
     sim = await serveTcp(new Map([[5, radar.device.slave]]), { framing: 'rtu', port });
-    await waitUntil(() => h.readings.some((r) => r.quality === 'good'), 'a good reading after the server came up', 15_000);
+    await waitFor('a good reading after the server came up', () => h.readings.some((r) => r.quality === 'good'), 15_000, 10);
     expect(h.readings.findLast((r) => r.quality === 'good')!.values.level_m).toBe(1.5);
     expect(scheduler.stats().state).toBe('up');
   });
@@ -156,9 +157,9 @@ describe('a device that goes silent and comes back', () => {
 
   it('raises device-offline, probes with backoff instead of polling, then clears the alert when it answers', async () => {
     await h.start();
-    await waitUntil(() => h.readings.filter((r) => r.quality === 'good').length >= 3, '3 good readings');
+    await waitFor('3 good readings', () => h.readings.filter((r) => r.quality === 'good').length >= 3, 10_000, 10);
     co2.device.slave.misbehave.mute = true;
-    await waitUntil(() => h.alerts.some((a) => a.state === 'raised'), 'the device-offline alert');
+    await waitFor('the device-offline alert', () => h.alerts.some((a) => a.state === 'raised'), 10_000, 10);
     const heard = () => co2.device.slave.requestsHeard;
     const before = heard();
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -167,10 +168,10 @@ describe('a device that goes silent and comes back', () => {
     expect(heard() - before).toBeLessThanOrEqual(4);
     expect(h.devices.get('co2')!.stats()).toMatchObject({ state: 'offline', lastError: 'timeout' });
     co2.device.slave.misbehave.mute = false;
-    await waitUntil(() => h.alerts.some((a) => a.state === 'cleared'), 'the device-offline alert cleared', 5000);
+    await waitFor('the device-offline alert cleared', () => h.alerts.some((a) => a.state === 'cleared'), 5000, 10);
     expect(h.alerts.map((a) => [a.id, a.state])).toEqual([['device-offline:co2', 'raised'], ['device-offline:co2', 'cleared']]);
     expect(h.alerts[1]!.message.en).toBe('Device co2 answers again');
-    await waitUntil(() => h.readings.at(-1)?.quality === 'good', 'good readings again');
+    await waitFor('good readings again', () => h.readings.at(-1)?.quality === 'good', 10_000, 10);
     expect(h.readings.at(-1)!.values.co2_ppm).toBe(700);
   });
 });
@@ -200,7 +201,7 @@ describe('a device that must be woken before each measurement', () => {
 
   it('polls the other device while the woken one measures', async () => {
     await h.start();
-    await waitUntil(() => h.readings.filter((r) => r.device === 'ph').length >= 2, 'two pH readings', 10_000);
+    await waitFor('two pH readings', () => h.readings.filter((r) => r.device === 'ph').length >= 2, 10_000, 10);
     const phReadings = h.readings.filter((r) => r.device === 'ph');
     expect(phReadings.every((r) => r.quality === 'good' && r.values.ph === 6.8)).toBe(true);
     const first = h.readings.indexOf(phReadings[0]!);

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import { serveSerial, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { StaticModel } from '../../drivers/sim/models.ts';
 import { wellBehaved, type SimSlave } from '../../drivers/sim/slave.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
-import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { modbusHarness, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -68,7 +69,7 @@ describe('RTU bus under random misbehaviour', () => {
     }
     for (const m of models) Object.assign(m.device.slave.misbehave, wellBehaved());
     const healed = h.readings.length;
-    await waitUntil(() => ['co2', 'radar', 'loop', 'ph'].every((id) => h.readings.slice(healed).some((r) => r.device === id && r.quality === 'good')), 'a good reading from every device after the chaos', 15_000);
+    await waitFor('a good reading from every device after the chaos', () => ['co2', 'radar', 'loop', 'ph'].every((id) => h.readings.slice(healed).some((r) => r.device === id && r.quality === 'good')), 15_000, 10);
 
     const stats = (h.services[0] as BusScheduler).stats();
     expect(stats.loopErrors).toBe(0);

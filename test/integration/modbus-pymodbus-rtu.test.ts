@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { startPymodbus, type PymodbusPeer } from '../helpers/modbus-peer.ts';
-import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { modbusHarness, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { encodingTables, expectedEncodingValues } from '../helpers/modbus-encodings.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -105,7 +106,7 @@ describe('Modbus RTU against pymodbus over a serial line', () => {
 
   it('keeps polling live devices while a dead one is probed with backoff, raising an alert only for the dead one', async () => {
     await h.start();
-    await waitUntil(() => h.readings.filter((r) => r.device === 'enc').length >= 10, '10 readings from the live device');
+    await waitFor('10 readings from the live device', () => h.readings.filter((r) => r.device === 'enc').length >= 10, 10_000, 10);
     const dead = h.devices.get('dead')!.stats();
     const live = h.devices.get('enc')!.stats();
     expect(dead.state).toBe('offline');

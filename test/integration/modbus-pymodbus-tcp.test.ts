@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusScheduler } from '../../drivers/modbus/scheduler.ts';
 import { startPymodbus, type PymodbusPeer } from '../helpers/modbus-peer.ts';
-import { modbusHarness, waitUntil, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { modbusHarness, type ModbusHarness } from '../helpers/modbus-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { encodingTables, expectedEncodingValues } from '../helpers/modbus-encodings.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -67,7 +68,7 @@ describe('Modbus TCP against pymodbus', () => {
 
   it('polls at device intervals and backs off an absent unit', async () => {
     await h.start();
-    await waitUntil(() => h.readings.filter((r) => r.device === 'second' && r.quality === 'good').length >= 8, '8 good readings from unit 2');
+    await waitFor('8 good readings from unit 2', () => h.readings.filter((r) => r.device === 'second' && r.quality === 'good').length >= 8, 10_000, 10);
     expect(h.devices.get('absent')!.stats().state).toBe('offline');
     expect(h.devices.get('absent')!.stats().polls).toBeLessThan(h.devices.get('second')!.stats().polls / 2);
   });

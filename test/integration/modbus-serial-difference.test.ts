@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import { startPymodbus, type PymodbusPeer } from '../helpers/modbus-peer.ts';
 import { modbusHarness, type ModbusHarness } from '../helpers/modbus-harness.ts';
 

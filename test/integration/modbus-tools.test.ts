@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair, type PtyPair } from '../../drivers/sim/socat-pair.ts';
 import { serveSerial, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { SondeModel, StaticModel } from '../../drivers/sim/models.ts';
 import { startDemoDevices, type DemoDevices } from '../../drivers/sim/demo.ts';

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
-import { checkDelivery, crashRuns, recordAll, until, type Received } from '../helpers/outbox-crash.ts';
+import { checkDelivery, crashRuns, recordAll, type Received } from '../helpers/outbox-crash.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 describe('outbox under SIGKILL, draining to Mosquitto', () => {
   let broker: RunningMosquitto;
@@ -28,6 +30,7 @@ describe('outbox under SIGKILL, draining to Mosquitto', () => {
       dataDir,
       gatewayId: 'crash-gw',
       kills: 8,
+      random: seededRandom('outbox crash test'),
       minRunMs: 150,
       maxRunMs: 900,
       readingsPerSecond: 3000,
@@ -37,7 +40,7 @@ describe('outbox under SIGKILL, draining to Mosquitto', () => {
     const total = [...committed.values()].reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(1000);
     // The recorder may still be receiving the last messages the final pump published.
-    await until(() => checkDelivery(recorder.received, committed).missing === 0, 15_000);
+    await waitFor('every committed reading upstream', () => checkDelivery(recorder.received, committed).missing === 0, 15_000);
     const report = checkDelivery(recorder.received, committed);
     expect(report.problems).toEqual([]);
     expect(report.readings).toBeGreaterThanOrEqual(total);

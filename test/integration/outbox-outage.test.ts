@@ -5,7 +5,8 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { startTcpGate, type TcpGate } from '../helpers/tcp-gate.ts';
-import { checkDelivery, lastSeqs, recordAll, startPump, until, type Pump, type Received } from '../helpers/outbox-crash.ts';
+import { checkDelivery, lastSeqs, recordAll, startPump, type Pump, type Received } from '../helpers/outbox-crash.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const gatewayId = 'outage-gw';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,14 +51,14 @@ describe('outbox across a broker outage (Mosquitto)', () => {
     pump = startPump(settings);
     await pump.waitFor('ready', 20_000);
     // Steady state first: the readings committed before the first connection are drained.
-    await until(() => recorder!.received.filter((m) => m.topic.endsWith('/readings')).length >= 100, 15_000);
+    await waitFor('100 live readings upstream', () => recorder!.received.filter((m) => m.topic.endsWith('/readings')).length >= 100, 15_000);
     const { port } = broker!;
     const outageStartMs = Date.now();
     await gate!.cut();
     await broker!.stop();
     await sleep(2500);
     broker = await startMosquitto({ port, persistenceDir: brokerDir });
-    await until(() => recorder!.client.connected, 10_000);
+    await waitFor('the recorder connected', () => recorder!.client.connected, 10_000);
     await gate!.restore();
     // Messages the broker had queued for the recorder before the outage come first; what the pump
     // sent after the outage starts with the first reading measured during it.
@@ -65,10 +66,10 @@ describe('outbox across a broker outage (Mosquitto)', () => {
       const body = JSON.parse(m.payload) as { ts?: string; readings?: Array<{ ts: string }> };
       return Date.parse(body.readings?.[0]?.ts ?? body.ts ?? '');
     };
-    await until(() => recorder!.received.some((m) => tsOf(m) >= outageStartMs), 15_000);
+    await waitFor('readings from after the outage start', () => recorder!.received.some((m) => tsOf(m) >= outageStartMs), 15_000);
     const returnedAt = recorder!.received.findIndex((m) => tsOf(m) >= outageStartMs);
     // Let it run until the backlog is gone, then stop writing and drain what is left.
-    await until(() => {
+    await waitFor('the backlog on history and 200 live readings after the outage', () => {
       const after = recorder!.received.slice(returnedAt);
       return after.some((m) => m.topic.endsWith('/history')) && after.filter((m) => m.topic.endsWith('/readings')).length > 200;
     }, 20_000);
@@ -79,7 +80,7 @@ describe('outbox across a broker outage (Mosquitto)', () => {
     await final.waitFor('drained', 30_000);
     await final.exited;
     const committed = lastSeqs(join(dataDir, 'outbox.db'));
-    await until(() => checkDelivery(recorder!.received, committed).missing === 0, 10_000);
+    await waitFor('every committed reading upstream', () => checkDelivery(recorder!.received, committed).missing === 0, 10_000);
 
     const report = checkDelivery(recorder!.received, committed);
     expect(report.problems).toEqual([]);

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startSocatPair, type SocatPair } from '../../drivers/serial/sim/socat-pair.ts';
-import { simulatorPort } from '../../drivers/serial/sim/sim-port.ts';
-import { PmsSimulator } from '../../drivers/serial/sim/pms5003-sim.ts';
-import { SdsSimulator } from '../../drivers/serial/sim/sds011-sim.ts';
-import { Sdi12Simulator } from '../../drivers/serial/sim/sdi12-sim.ts';
-import { LineSimulator } from '../../drivers/serial/sim/line-sim.ts';
-import { eventually, gatewaySide, serialTempDir, type GatewaySide } from '../helpers/serial-harness.ts';
+import { startSocatPair, type SocatPair } from '../../drivers/sim/socat-pair.ts';
+import { simulatorPort } from '../../drivers/sim/serial/sim-port.ts';
+import { PmsSimulator } from '../../drivers/sim/serial/pms5003-sim.ts';
+import { SdsSimulator } from '../../drivers/sim/serial/sds011-sim.ts';
+import { Sdi12Simulator } from '../../drivers/sim/serial/sdi12-sim.ts';
+import { LineSimulator } from '../../drivers/sim/serial/line-sim.ts';
+import { gatewaySide, serialTempDir, type GatewaySide } from '../helpers/serial-harness.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // Real bytes over real ptys (socat), the gateway's real serial code on one end and simulated
 // sensors on the other. Every wait has its own deadline.
@@ -50,7 +51,7 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
   });
 
   it('emits good readings decoded from the frames', async () => {
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a good PMS reading');
+    const good = await waitFor('a good PMS reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.device).toBe('school-pm');
     expect(good.kind).toBe('air-quality');
     expect(good.values.pm25_ug_m3).toBe(42);
@@ -60,12 +61,12 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
 
   it('reports the device offline while unplugged and recovers after the replug', async () => {
     const device = gw.setup.devices[0]!;
-    await eventually(() => device.stats().state === 'online', 10_000, 'device online');
+    await waitFor('device online', () => device.stats().state === 'online', 10_000);
     const before = gw.readings.length;
     const alertsBefore = gw.alerts.length;
     await link.unplug();
-    await eventually(() => device.stats().state === 'offline', 10_000, 'device offline after unplug');
-    const bad = await eventually(() => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000, 'a bad reading while unplugged');
+    await waitFor('device offline after unplug', () => device.stats().state === 'offline', 10_000);
+    const bad = await waitFor('a bad reading while unplugged', () => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000);
     expect(bad.reasons?._device).toBeTruthy();
     // Every point the sensor has is null with its reason (the same shape as a Modbus device's bad reading).
     expect(Object.keys(bad.values)).toContain('pm25_ug_m3');
@@ -77,8 +78,8 @@ describe('PMS5003 in active mode over a pty, with an unplug and replug', () => {
     expect(gw.alerts.slice(alertsBefore).filter((a) => a.id === `device-offline:${device.id}` && a.state === 'raised')).toHaveLength(1);
     await link.plug();
     const mark = gw.readings.length;
-    const back = await eventually(() => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000, 'a good reading after replug');
-    await eventually(() => gw.alerts.some((a) => a.id === `device-offline:${device.id}` && a.state === 'cleared'), 10_000, 'device-offline cleared after replug');
+    const back = await waitFor('a good reading after replug', () => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000);
+    await waitFor('device-offline cleared after replug', () => gw.alerts.some((a) => a.id === `device-offline:${device.id}` && a.state === 'cleared'), 10_000);
     expect(back.values.pm25_ug_m3).toBe(42);
     expect(device.stats().state).toBe('online');
     const bus = gw.setup.services.find((svc) => svc.name === 'serial-bus:air') as unknown as { stats(): { opens: number } };
@@ -98,7 +99,7 @@ describe('PMS5003 in passive mode', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a passive reading');
+    const good = await waitFor('a passive reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(sim.mode).toBe('passive');
     expect(good.values.pm25_ug_m3).toBe(17);
   });
@@ -116,9 +117,9 @@ describe('SDS011 in query mode with sleep between readings', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDS reading');
+    const good = await waitFor('an SDS reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.values).toMatchObject({ pm25_ug_m3: 23.4, pm10_ug_m3: 41.7 });
-    await eventually(() => !sim.awake, 5000, 'the sensor asleep after the reading');
+    await waitFor('the sensor asleep after the reading', () => !sim.awake, 5000);
     expect(sim.log).toContain('mode-query');
     const q = sim.log.indexOf('query');
     expect(sim.log.slice(0, q)).toContain('work');
@@ -152,7 +153,7 @@ describe('SDI-12 sonde through an echoing adapter', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading');
+    const good = await waitFor('an SDI-12 reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.values).toEqual({ temperature_c: 28.1, do_mg_l: 6.2, ph: 7.3, conductivity_us_cm: 412, orp_mv: -35.5 });
     expect(good.units.do_mg_l).toBe('mg/L');
   });
@@ -179,7 +180,7 @@ describe('Text-line device described by data', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a line reading');
+    const good = await waitFor('a line reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.values).toEqual({ level_m: 1.234, temperature_c: 29.5 });
     const parser = gw.setup.devices[0]!.stats().parser as { invalidFrames: number };
     expect(parser.invalidFrames).toBeGreaterThan(0);
@@ -188,7 +189,7 @@ describe('Text-line device described by data', () => {
 
 describe('the demo air-quality sensor through the edge computations', () => {
   it('gives PM2.5 in the demo range and the Thai and US AQI computed at the edge', async () => {
-    const { startDemoAirSensor } = await import('../../drivers/serial/sim/demo-air-sensor.ts');
+    const { startDemoAirSensor } = await import('../../drivers/sim/serial/demo-air-sensor.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
     const { silentLogger } = await import('../../core/log.ts');
@@ -202,7 +203,7 @@ describe('the demo air-quality sensor through the edge computations', () => {
     await gw.start();
     stops.push(() => gw.stop());
     const chain = createProcessors({ config: gatewayConfigSchema.parse({ gateway: { id: 'gw', dataDir: tmp.dir }, ...raw }), dataDir: tmp.dir, log: silentLogger(), alert: () => undefined });
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a demo reading');
+    const good = await waitFor('a demo reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     const out = chain.reduce((r, p) => p.process(r), good);
     expect(out.values.pm25_ug_m3).toBeGreaterThanOrEqual(12);
     expect(out.values.pm25_ug_m3).toBeLessThanOrEqual(48);
@@ -226,14 +227,14 @@ describe('a port that is missing at start', () => {
     await gw.start();
     stops.push(() => gw.stop());
     const bus = gw.setup.services[0] as unknown as { stats(): { openFailures: number; lastError: string | null } };
-    await eventually(() => bus.stats().openFailures >= 2, 10_000, 'repeated open attempts');
-    expect(bus.stats().lastError).toMatch(/ENOENT|No such file/);
+    await waitFor('repeated open attempts', () => bus.stats().openFailures >= 2, 10_000);
+    expect(bus.stats().lastError).toMatch(/does not exist \(is the adapter plugged in/);
     expect(gw.readings.some((r) => r.quality === 'good')).toBe(false);
     const link = await pair('late');
     const sim = new PmsSimulator({ port: simulatorPort(link.devicePath), periodMs: 100, pm25: () => 8 });
     await sim.start(abort.signal);
     stops.push(() => sim.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a reading once the port exists');
+    const good = await waitFor('a reading once the port exists', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.values.pm25_ug_m3).toBe(8);
   });
 });
@@ -253,14 +254,14 @@ describe('SDI-12 sonde without a service request', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'an SDI-12 reading after the full wait');
+    const good = await waitFor('an SDI-12 reading after the full wait', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     expect(good.values).toEqual({ level_m: 3.71, temperature_c: 29.4 });
   });
 });
 
 describe('the demo serial sensors through the edge computations', () => {
   it('yields AQI, water class and flood stage from real frames', async () => {
-    const { startDemoSerialSensors } = await import('../../drivers/serial/sim/demo-field-sensors.ts');
+    const { startDemoSerialSensors } = await import('../../drivers/sim/serial/demo-field-sensors.ts');
     const { createProcessors } = await import('../../gateway/families/index.ts');
     const { gatewayConfigSchema } = await import('../../gateway/config/schema.ts');
     const { silentLogger } = await import('../../core/log.ts');
@@ -280,13 +281,13 @@ describe('the demo serial sensors through the edge computations', () => {
       for (const r of gw.readings.slice(done.length)) done.push(chain.reduce((x, p) => p.process(x), r));
       return done;
     };
-    const seen = await eventually(() => {
+    const seen = await waitFor('air, water and flood readings', () => {
       const out = processed();
       const air = out.find((r) => typeof r.values.aqi_th === 'number');
       const water = out.find((r) => typeof r.values.water_class === 'number');
       const flood = out.find((r) => typeof r.values.stage === 'string');
       return air && water && flood ? { air, water, flood } : undefined;
-    }, 15_000, 'air, water and flood readings');
+    }, 15_000);
     expect(seen.air.device).toBe('school-pm25');
     expect(seen.water.values.water_class).toBeGreaterThanOrEqual(2);
     expect(seen.water.units.do_mg_l).toBe('mg/L');
@@ -313,15 +314,15 @@ describe('SDS011 polled, unplugged and replugged', () => {
     await gw.start();
     stops.push(() => gw.stop());
     const device = gw.setup.devices[0]!;
-    await eventually(() => gw.readings.find((r) => r.quality === 'good'), 10_000, 'a first SDS reading');
+    await waitFor('a first SDS reading', () => gw.readings.find((r) => r.quality === 'good'), 10_000);
     const before = gw.readings.length;
     await link.unplug();
-    await eventually(() => device.stats().state === 'offline', 10_000, 'SDS offline after unplug');
-    const bad = await eventually(() => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000, 'a bad SDS reading while unplugged');
+    await waitFor('SDS offline after unplug', () => device.stats().state === 'offline', 10_000);
+    const bad = await waitFor('a bad SDS reading while unplugged', () => gw.readings.slice(before).find((r) => r.quality === 'bad'), 10_000);
     expect(bad.reasons?._device).toMatch(/not open|port closed|TransportClosed/);
     await link.plug();
     const mark = gw.readings.length;
-    const back = await eventually(() => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000, 'an SDS reading after replug');
+    const back = await waitFor('an SDS reading after replug', () => gw.readings.slice(mark).find((r) => r.quality === 'good'), 15_000);
     expect(back.values).toEqual({ pm25_ug_m3: 5.5, pm10_ug_m3: 9.1 });
     expect(device.stats().state).toBe('online');
   });
@@ -341,7 +342,7 @@ describe('SDS011 in active mode', () => {
     );
     await gw.start();
     stops.push(() => gw.stop());
-    const good = await eventually(() => gw.readings.find((r) => r.quality === 'good'), 15_000, 'an active-mode SDS reading');
+    const good = await waitFor('an active-mode SDS reading', () => gw.readings.find((r) => r.quality === 'good'), 15_000);
     expect(good.values.pm25_ug_m3).toBeGreaterThanOrEqual(10);
     expect(good.values.pm25_ug_m3).toBeLessThanOrEqual(20);
     expect(Number(good.values.pm10_ug_m3) - Number(good.values.pm25_ug_m3)).toBeCloseTo(5, 6);

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { AlertPayload } from '../../core/alert.ts';
 import type { Reading } from '../../core/reading.ts';
 import { silentLogger } from '../../core/log.ts';
-import { openPtyPair } from '../../drivers/sim/pty.ts';
+import { openPtyPair } from '../../drivers/sim/socat-pair.ts';
 import { loadConfig } from '../../gateway/config/load.ts';
 import { Gateway } from '../../gateway/gateway.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 /**
  * Both driver families with their USB adapters unplugged (the port paths do not exist): each raises

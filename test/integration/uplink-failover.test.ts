@@ -9,7 +9,7 @@ import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.ts';
 import { uplinkSchema } from '../../gateway/uplink/config-schema.ts';
 import { MqttUplink } from '../../gateway/uplink/mqtt-uplink.ts';
 import { topicSet } from '../../gateway/uplink/topics.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 
 const dirs: string[] = [];

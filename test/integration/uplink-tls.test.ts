@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveTcp, type SimEndpoint } from '../../drivers/sim/servers.ts';
 import { SimSlave } from '../../drivers/sim/slave.ts';
 import { spawnCli, waitForExit } from '../helpers/cli.ts';
-import { waitFor } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { startMosquitto, type RunningMosquitto } from '../helpers/mosquitto.ts';
 import { makeTestPki, type TestPki } from '../helpers/tls-certs.ts';
 import { subscribe } from '../helpers/subscriber.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../core/alert.ts';
-import { floodLevelFamilySchema, type FamilyConfig } from '../../gateway/families/config-schema.ts';
+import { floodLevelFamilySchema, type FamilyConfig } from '../../core/family-schema.ts';
 import { FloodLevelProcessor } from '../../gateway/families/flood-processor.ts';
 import { StaleSensorWatch } from '../../gateway/families/stale-watch.ts';
 import { silentLogger } from '../../core/log.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { floodLevelFamilySchema } from '../../gateway/families/config-schema.ts';
+import { floodLevelFamilySchema } from '../../core/family-schema.ts';
 import { levelAgainstDatumM, RiseRate, stageOf, StageTracker } from '../../gateway/families/flood.ts';
 import { FloodLevelProcessor } from '../../gateway/families/flood-processor.ts';
 import { StaleSensorWatch } from '../../gateway/families/stale-watch.ts';
 import type { AlertInput } from '../../core/alert.ts';
-import type { FamilyConfig } from '../../gateway/families/config-schema.ts';
+import type { FamilyConfig } from '../../core/family-schema.ts';
 import type { NewReading } from '../../core/reading.ts';
 import { silentLogger } from '../../core/log.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { surfaceWaterClass } from '../../gateway/families/water-class.ts';
 import { PlausibilityChecker } from '../../gateway/families/plausibility.ts';
-import { pointLimitsSchema, familySchema } from '../../gateway/families/config-schema.ts';
+import { pointLimitsSchema, familySchema } from '../../core/family-schema.ts';
 import { WaterQualityProcessor } from '../../gateway/families/water-processor.ts';
 
 describe('Thai surface water class (NEB notification no. 8, 1994)', () => {

@@ -4,13 +4,14 @@ import type { AlertInput } from '../../core/alert.ts';
 import { isGatewayError } from '../../core/errors.ts';
 import { createFlowsGatewayApi } from '../../gateway/flows-host/gateway-api.ts';
 import { silentLogger } from '../../core/log.ts';
-import type { OutboxListener } from '../../gateway/outbox/types.ts';
+import { GatewayEvents } from '../../gateway/events.ts';
 import type { Reading } from '../../core/reading.ts';
 
-// The adapter between the gateway's parts and the flows. The outbox side is a recorder of the
-// three Outbox methods the adapter uses (the real outbox has its own contract suite).
+// The adapter between the gateway's parts and the flows. Readings come from the real event bus;
+// the outbox side is a recorder of the two Outbox methods the adapter uses (the real outbox has its
+// own contract suite).
 function parts() {
-  const listeners = new Set<OutboxListener>();
+  const events = new GatewayEvents();
   const alerts: AlertInput[] = [];
   const writes: Array<[string, WriteRequest, AbortSignal | undefined]> = [];
   const relay: FieldDevice = {
@@ -31,11 +32,8 @@ function parts() {
   };
   const api = createFlowsGatewayApi({
     gatewayId: 'gw',
+    events,
     outbox: {
-      addListener: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
       appendAlert: (alert) => {
         alerts.push(alert);
         return { id: alert.id, ts: '', state: alert.state, severity: alert.severity, rule: alert.rule, device: alert.device, message: alert.message, values: {} };
@@ -49,17 +47,15 @@ function parts() {
     uplinkStatus: () => ({ state: 'disconnected', sinceMs: 5 }),
     log: silentLogger(),
   });
-  const commit = (readings: Reading[]) => {
-    for (const listener of listeners) listener.readingsCommitted?.(readings);
-  };
-  return { api, alerts, writes, commit, listeners };
+  const commit = (readings: Reading[]) => events.emit('readings', readings);
+  return { api, alerts, writes, commit, events };
 }
 
 const reading = (seq: number): Reading => ({ device: 'canal', kind: 'flood-level', tsMs: seq, seq, values: { level_m: 3 }, units: {}, quality: 'good' });
 
 describe('flows gateway api', () => {
   it('delivers committed readings in order, keeps a failing listener away from the others, and unsubscribes', () => {
-    const { api, commit, listeners } = parts();
+    const { api, commit, events } = parts();
     const seen: number[] = [];
     const offBroken = api.onReading(() => {
       throw new Error('broken flow');
@@ -70,7 +66,7 @@ describe('flows gateway api', () => {
     expect(seen).toEqual([1, 2, 3]);
     off();
     offBroken();
-    expect(listeners.size).toBe(0);
+    expect(events.listenerCount('readings')).toBe(0);
   });
 
   it('sends alerts to the outbox alert lane', () => {

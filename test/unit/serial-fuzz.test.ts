@@ -4,7 +4,7 @@ import { encodeSdsData, SdsParser } from '../../drivers/serial/sds011.ts';
 import { parseDataReply, parseMeasureReply, sdi12Crc, formatSdi12Values } from '../../drivers/serial/sdi12.ts';
 import { decodeLine, nmeaChecksum } from '../../drivers/serial/line-protocol.ts';
 import { LineSplitter } from '../../drivers/serial/line-splitter.ts';
-import { pmsWords } from '../../drivers/serial/sim/pms5003-sim.ts';
+import { pmsWords } from '../../drivers/sim/serial/pms5003-sim.ts';
 import { corruptOneByte, feedInChunks, mixedStream, randomBytes, randomInt, rng } from '../helpers/serial-fuzz.ts';
 
 // Fixed seeds: every run checks the same cases, and a failure names the seed that replays it.

@@ -11,7 +11,10 @@ describe('topics', () => {
     expect(t.history('level')).toBe('citygw/canal-01/devices/level/history');
     expect(t.alerts).toBe('citygw/canal-01/alerts');
     expect(t.health).toBe('citygw/canal-01/health');
-    expect(t.resolve('devices/x/readings')).toBe('citygw/canal-01/devices/x/readings');
+    expect(t.forMessage({ ids: [1], lane: 'live', device: 'x', payload: '{}', readingCount: 1 })).toBe('citygw/canal-01/devices/x/readings');
+    expect(t.forMessage({ ids: [1, 2], lane: 'history', device: 'x', payload: '{}', readingCount: 2 })).toBe('citygw/canal-01/devices/x/history');
+    expect(t.forMessage({ ids: [3], lane: 'alert', payload: '{}', readingCount: 0 })).toBe('citygw/canal-01/alerts');
+    expect(t.forMessage({ ids: [4], lane: 'health', payload: '{}', readingCount: 0 })).toBe('citygw/canal-01/health');
   });
 });
 

@@ -5,8 +5,18 @@
  */
 
 /**
+ * What the gateway hands these nodes (checked against the gateway's own declaration).
+ * @typedef {import('../../../gateway/flows-host/types.ts').FlowsGatewayApi} FlowsGatewayApi
+ */
+
+/**
+ * Node-RED's runtime object as these nodes use it: only its settings, where the gateway puts itself.
+ * @typedef {{ settings: { citygw?: { api?: FlowsGatewayApi, gatewayId?: unknown } } }} RedRuntime
+ */
+
+/**
  * The gateway API, or null when these nodes run in a Node-RED that is not the gateway's.
- * @param {object} RED
+ * @param {RedRuntime} RED
  */
 function gatewayApi(RED) {
   const host = RED.settings.citygw;
@@ -14,7 +24,10 @@ function gatewayApi(RED) {
   return host.api;
 }
 
-/** The id of the gateway this runtime is embedded in, or null. */
+/**
+ * The id of the gateway this runtime is embedded in, or null.
+ * @param {RedRuntime} RED
+ */
 function gatewayId(RED) {
   const host = RED.settings.citygw;
   return host && typeof host.gatewayId === 'string' ? host.gatewayId : null;
@@ -26,9 +39,12 @@ function gatewayId(RED) {
  */
 function errorInfo(thrown) {
   if (thrown instanceof Error) {
+    /** @type {{ message: string, name: string, code?: string }} */
     const info = { message: thrown.message, name: thrown.name };
-    if (typeof thrown.codeName === 'string') info.code = thrown.codeName;
-    else if (thrown.code !== undefined) info.code = String(thrown.code);
+    // GatewayError carries codeName; system errors carry code (ENOENT ...).
+    const coded = /** @type {Error & { codeName?: unknown, code?: unknown }} */ (thrown);
+    if (typeof coded.codeName === 'string') info.code = coded.codeName;
+    else if (coded.code !== undefined) info.code = String(coded.code);
     return info;
   }
   return { message: String(thrown), name: 'Error' };

@@ -12,6 +12,7 @@ import type { RabbitCluster, RabbitNode } from '../rabbitmq-cluster.ts';
 import mqtt from 'mqtt';
 import { FleetConsumer, type DeliveryReport } from './consumer.ts';
 import type { FleetWorkerSettings, GatewaySample, ParentMessage, Transition, WorkerMessage } from './protocol.ts';
+import { waitFor } from '../wait-for.ts';
 
 const workerScript = join(import.meta.dirname, 'worker.ts');
 
@@ -121,14 +122,6 @@ function spread(valuesMs: number[]): Spread {
   return { count: sorted.length, medianMs: Math.round(median), maxMs: Math.round(sorted.at(-1)!) };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 function startWorker(settings: FleetWorkerSettings, transitions: Transition[]): Worker {
   const child = fork(workerScript, [], {
     execArgv: ['--disable-warning=ExperimentalWarning'],
@@ -212,11 +205,11 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
     baseline = startWorker({ ...common, gateways: [] }, []);
     const startedAtMs = Date.now();
     for (let i = 0; i < ids.length; i += options.perProcess) workers.push(startWorker({ ...common, gateways: ids.slice(i, i + options.perProcess) }, transitions));
-    await until('every worker to open its gateways', () => {
+    await waitFor('every worker to open its gateways', () => {
       check();
       return workers.every((w) => w.ready) && baseline!.ready;
     }, 120_000);
-    await until('every gateway to connect', () => allOnline(), reconnectBoundMs);
+    await waitFor('every gateway to connect', () => allOnline(), reconnectBoundMs);
     // From each gateway's first connection attempt to its first connection.
     const firstAttempt = new Map<string, number>();
     const firstOnline = new Map<string, number>();
@@ -270,7 +263,7 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
       say(`${kind === 'kill' ? 'SIGKILL' : 'clean stop of'} node ${node.index} (${gatewaysOnNode} gateways on it)`);
       let notReconnected = 0;
       try {
-        await until(`every gateway connected again after the ${kind} of node ${node.index}`, () => allOnline(node), reconnectBoundMs);
+        await waitFor(`every gateway connected again after the ${kind} of node ${node.index}`, () => allOnline(node), reconnectBoundMs);
       } catch {
         notReconnected = all().filter((g) => g.state !== 'online' || g.broker?.startsWith(node.url)).length;
       }
@@ -298,7 +291,7 @@ export async function runFleet(cluster: RabbitCluster, options: FleetRunOptions)
     // Drain: the devices stop, every outbox empties, the platform has everything.
     const drainAtMs = Date.now();
     for (const w of workers) tell(w, { type: 'drain' });
-    await until('every gateway to drain its outbox', () => {
+    await waitFor('every gateway to drain its outbox', () => {
       check();
       return workers.every((w) => w.drained !== null);
     }, 120_000);

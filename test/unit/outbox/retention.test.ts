@@ -110,7 +110,7 @@ describe('outbox retention', () => {
     expect(stats.lanes.reading!.evicted).toBeGreaterThan(0);
     expect(stats.lanes.reading!.evicted + stats.lanes.reading!.depth).toBe(produced);
     // The last round is all there.
-    const seqs = outbox.nextBatch(backlog).filter((m) => m.topic === 'devices/dev-0/history').flatMap(seqsOf);
+    const seqs = outbox.nextBatch(backlog).filter((m) => m.lane === 'history' && m.device === 'dev-0').flatMap(seqsOf);
     expect(seqs[seqs.length - 1]).toBe(produced / 4);
     expect(seqs.length).toBeGreaterThan(1000);
     const db = new BetterSqlite3(join(dir, 'outbox.db'), { readonly: true });

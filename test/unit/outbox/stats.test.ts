@@ -19,7 +19,7 @@ describe('outbox stats: oldest row per stream', () => {
     outbox.flush();
     expect(outbox.stats().streams.a!.oldestTsMs).toBe(t0);
     // Only device a's first two readings go out and are acknowledged.
-    const first = outbox.nextBatch({ liveSinceMs: 0, maxMessages: 3, maxBytes: 1e9 }).filter((m) => m.topic === 'devices/a/readings');
+    const first = outbox.nextBatch({ liveSinceMs: 0, maxMessages: 3, maxBytes: 1e9 }).filter((m) => m.lane === 'live' && m.device === 'a');
     expect(first).toHaveLength(2);
     outbox.ack(first.flatMap((m) => m.ids));
     outbox.flush();
@@ -27,7 +27,7 @@ describe('outbox stats: oldest row per stream', () => {
     expect(outbox.stats().streams.b!.oldestTsMs).toBe(t0 + 100);
     outbox = handle.reopen();
     expect(outbox.stats().streams.a).toMatchObject({ depth: 3, oldestTsMs: t0 + 2 });
-    for (const m of outbox.nextBatch({ liveSinceMs: Date.now(), maxMessages: 100, maxBytes: 1e9 })) if (m.topic === 'devices/a/history') outbox.ack(m.ids);
+    for (const m of outbox.nextBatch({ liveSinceMs: Date.now(), maxMessages: 100, maxBytes: 1e9 })) if (m.lane === 'history' && m.device === 'a') outbox.ack(m.ids);
     outbox.flush();
     expect(outbox.stats().streams.a).toMatchObject({ depth: 0, oldestTsMs: null });
     outbox.appendReading(floodReading('a', t0 + 50));

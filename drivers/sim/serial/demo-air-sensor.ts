@@ -3,7 +3,7 @@ import type { Logger } from '../../../core/log.ts';
 import { silentLogger } from '../../../core/log.ts';
 import { PmsSimulator } from './pms5003-sim.ts';
 import { pmCourse, simulatorPort } from './sim-port.ts';
-import { startSocatPair } from './socat-pair.ts';
+import { startSocatPair } from '../socat-pair.ts';
 
 export interface DemoAirSensor {
   /** Put this in the demo config: `buses: [{type: serial, id: air, port: <gatewayPath>}]`. */

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCodes, GatewayError } from '../../../core/errors.ts';
+import { ErrorCodes, GatewayError } from '../../core/errors.ts';
+
+// The one pty helper: simulated serial lines for the demo, the tests and the tools.
 
 /**
  * A virtual null-modem cable: `socat` joins two ptys and links them at two stable paths. The
@@ -63,4 +67,32 @@ export async function startSocatPair(base: string): Promise<SocatPair> {
 
   await plug();
   return { gatewayPath, devicePath, plug, unplug, stop: unplug };
+}
+
+/** Two linked pseudo-terminals in a fresh temporary folder: `a` for the gateway, `b` for the device. */
+export interface PtyPair {
+  /** The gateway's end. */
+  a: string;
+  /** The device's (or simulator's) end. */
+  b: string;
+  stop(): Promise<void>;
+}
+
+/** A socat pair in its own temporary folder (removed by `stop()`), for tests and tools. */
+export async function openPtyPair(): Promise<PtyPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'citygw-pty-'));
+  try {
+    const pair = await startSocatPair(join(dir, 'line'));
+    return {
+      a: pair.gatewayPath,
+      b: pair.devicePath,
+      async stop() {
+        await pair.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }

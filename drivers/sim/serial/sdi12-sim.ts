@@ -1,5 +1,5 @@
-import { formatSdi12Values, sdi12Crc } from '../sdi12.ts';
-import type { SerialBus } from '../serial-bus.ts';
+import { formatSdi12Values, sdi12Crc } from '../../serial/sdi12.ts';
+import type { SerialBus } from '../../serial/serial-bus.ts';
 
 export interface Sdi12SimOptions {
   port: SerialBus;

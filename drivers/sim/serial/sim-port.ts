@@ -1,7 +1,7 @@
 import type { Logger } from '../../../core/log.ts';
 import { silentLogger } from '../../../core/log.ts';
-import { serialBusSchema } from '../config-schema.ts';
-import { SerialBus } from '../serial-bus.ts';
+import { serialBusSchema } from '../../serial/config-schema.ts';
+import { SerialBus } from '../../serial/serial-bus.ts';
 
 /**
  * The simulator's end of a pty pair, as a SerialBus: it reopens by itself after an unplug, so a

@@ -5,7 +5,7 @@ import { demoAirSensorConfig, startDemoAirSensor } from './demo-air-sensor.ts';
 import { LineSimulator } from './line-sim.ts';
 import { Sdi12Simulator } from './sdi12-sim.ts';
 import { simulatorPort } from './sim-port.ts';
-import { startSocatPair, type SocatPair } from './socat-pair.ts';
+import { startSocatPair, type SocatPair } from '../socat-pair.ts';
 
 export interface DemoSerialSensors {
   /** Entries to append to the demo config's `buses` and `devices`. */

@@ -1,4 +1,4 @@
-import type { SerialBus } from '../serial-bus.ts';
+import type { SerialBus } from '../../serial/serial-bus.ts';
 
 /** A device that prints a text line every `periodMs` (a level logger, a weather station). */
 export class LineSimulator {

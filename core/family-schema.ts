@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, identifier } from '../../core/units.ts';
+import { durationMs, identifier } from './units.ts';
 
 /**
  * `devices[].family`: what the gateway computes at the edge for a device, by family. Used by every
@@ -130,5 +130,4 @@ export const familySchema = z.discriminatedUnion('type', [floodLevelFamilySchema
 
 export type FamilyConfig = z.output<typeof familySchema>;
 export type FloodLevelFamilyConfig = z.output<typeof floodLevelFamilySchema>;
-export type AirQualityFamilyConfig = z.output<typeof airQualityFamilySchema>;
 export type WaterQualityFamilyConfig = z.output<typeof waterQualityFamilySchema>;

@@ -1,5 +1,5 @@
-import { encodePmsFrame, type PmsModel } from '../pms5003.ts';
-import type { SerialBus } from '../serial-bus.ts';
+import { encodePmsFrame, type PmsModel } from '../../serial/pms5003.ts';
+import type { SerialBus } from '../../serial/serial-bus.ts';
 
 /** Frame words for a PM2.5 (atmospheric) value, consistent like a real sensor's (cumulative sizes). */
 export function pmsWords(pm25: number, model: PmsModel = 'pms5003', climate = { temperatureC: 31.5, humidityPct: 68 }): number[] {

@@ -1,5 +1,5 @@
-import { encodeSdsData, encodeSdsFrame, sdsCommandIds } from '../sds011.ts';
-import type { SerialBus } from '../serial-bus.ts';
+import { encodeSdsData, encodeSdsFrame, sdsCommandIds } from '../../serial/sds011.ts';
+import type { SerialBus } from '../../serial/serial-bus.ts';
 
 export interface SdsSimOptions {
   port: SerialBus;
