@@ -10,6 +10,7 @@ import { schemaVersion } from '../../../gateway/outbox/schema.ts';
 import { SqliteOutbox } from '../../../gateway/outbox/sqlite-outbox.ts';
 import type { ReadingPayload } from '../../../core/reading.ts';
 import { floodReading } from '../../helpers/outbox-fixtures.ts';
+import { topicSet } from '../../../gateway/uplink/topics.ts';
 
 const all = { liveSinceMs: 0, maxMessages: 10_000, maxBytes: 1e9 };
 const trueNow = Date.UTC(2026, 10, 30, 6, 0, 0);
@@ -98,7 +99,8 @@ describe('outbox time correction', () => {
     outbox.appendEvent({ type: 'clock-correction' });
     outbox.flush();
     const [event] = outbox.nextBatch(all);
-    expect(event).toMatchObject({ lane: 'event', topic: 'events', readingCount: 0 });
+    expect(event).toMatchObject({ lane: 'event', readingCount: 0 });
+    expect(topicSet('citygw', 'gw').forMessage(event!)).toBe('citygw/gw/events');
     outbox.ack(event!.ids);
     outbox.flush();
     expect(outbox.stats().streams.events).toMatchObject({ produced: 1, stored: 1, sent: 1, acknowledged: 1, depth: 0 });
