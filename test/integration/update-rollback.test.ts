@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFile } from '../../core/signing/minisign.ts';
+import { schemaVersion } from '../../gateway/outbox/schema.ts';
 import { linkBundle, sharedBundle } from '../helpers/bundle.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/free-port.ts';
@@ -82,8 +83,8 @@ describe('citygw update: probation, automatic rollback, nothing lost', () => {
     version = shared.manifest.version;
     bundles.base = linkBundle(shared.file, work);
     const out = join(work, 'variants');
-    // An older release: it knows only outbox schema 1 and refuses the box's (newer) file.
-    bundles.refusesOutbox = buildVariant({ version: '0.1.1-old-schema', outDir: out, patches: [{ file: 'gateway/outbox/schema.ts', find: 'export const schemaVersion = 2;', replace: 'export const schemaVersion = 1;' }] }).file;
+    // An older release: it knows only the schema before this one and refuses the box's (newer) file.
+    bundles.refusesOutbox = buildVariant({ version: '0.1.1-old-schema', outDir: out, patches: [{ file: 'gateway/outbox/schema.ts', find: `export const schemaVersion = ${schemaVersion};`, replace: `export const schemaVersion = ${schemaVersion - 1};` }] }).file;
     // A release that runs but never proves itself healthy.
     bundles.neverHealthy = buildVariant({
       version: '0.1.2-unhealthy',
