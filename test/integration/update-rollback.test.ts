@@ -131,7 +131,7 @@ describe('citygw update: probation, automatic rollback, nothing lost', () => {
     await update(bundles.refusesOutbox!, 120);
     await waitFor('the rollback', () => service!.output().includes('rolled back to'), 90_000, 200);
     expect(service!.output()).toMatch(/release 0\.1\.1-old-schema failed \(exited with code \d+ before it was healthy\): rolled back to 0\.1\.0/);
-    expect(service!.output()).toContain('outbox file has schema 2, this gateway knows up to 1');
+    expect(service!.output()).toContain(`outbox file has schema ${schemaVersion}, this gateway knows up to ${schemaVersion - 1}`);
     expect(current()).toBe(`releases/${version}`);
     await waitFor('the previous release to report the failed update', () => service!.output().includes('update failed and was rolled back'), 60_000, 200);
     await gatewayHasStored(3);
